@@ -1,0 +1,110 @@
+#include "absl/strings/string_view.h"
+#include "agents/doctors/disease_table.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/embedded_data.h"
+#include "common/json_reader.h"
+#include "common/text.h"
+
+namespace clinsim::agents {
+namespace {
+
+bool Negated(const std::vector<absl::string_view>& words) {
+  for (absl::string_view w : words) {
+    if (w == "no" || w == "not" || w == "denies" || w == "without" || w == "negative" ||
+        w == "havent" || w == "normal" || w == "unremarkable" || w == "never" || w == "nor" ||
+        w == "absent" || w == "dont" || w == "didnt" || w == "none") {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<DiseaseTable> DiseaseTable::FromJson(absl::string_view json_text,
+                                                     absl::string_view origin) {
+  JsonReader r(origin);
+  auto doc = r.Parse(json_text);
+  if (!doc) return r.ToStatus();
+  DiseaseTable t;
+  const nlohmann::json* list = r.Array(*doc, "diseases", "");
+  if (list == nullptr) return r.ToStatus();
+  for (size_t i = 0; i < list->size(); ++i) {
+    const auto& d = (*list)[i];
+    std::string path = absl::StrCat("diseases[", i, "]");
+    Disease dis;
+    dis.name = r.String(d, "name", path);
+    dis.icd10 = r.String(d, "icd10", path, false);
+    dis.specialty = r.String(d, "specialty", path, false);
+    dis.tests = r.StringList(d, "tests", path, false);
+    if (const auto* fs = r.Array(d, "findings", path)) {
+      for (size_t k = 0; k < fs->size(); ++k) {
+        std::string fp = absl::StrCat(path, ".findings[", k, "]");
+        DiseaseFinding f;
+        f.text = r.String((*fs)[k], "text", fp);
+        f.weight = r.Number((*fs)[k], "weight", fp).value_or(1);
+        f.canonical = CanonicalPhrase(f.text);
+        dis.total_weight += f.weight;
+        if (!f.canonical.empty()) dis.findings.push_back(std::move(f));
+      }
+    }
+    t.diseases_.push_back(std::move(dis));
+  }
+  if (!r.ok()) return r.ToStatus();
+  return t;
+}
+
+const DiseaseTable& DiseaseTable::Default() {
+  static const DiseaseTable* const kTable = [] {
+    auto text = embedded::Find("agents/doctors/data/disease_table.json");
+    auto t = DiseaseTable::FromJson(text.value_or(""), "agents/doctors/data/disease_table.json");
+    if (!t.ok()) {
+      fprintf(stderr, "clinsim: embedded disease table is invalid: %s\n",
+              std::string(t.status().message()).c_str());
+      std::abort();
+    }
+    return new DiseaseTable(*std::move(t));
+  }();
+  return *kTable;
+}
+
+std::vector<double> DiseaseTable::ScoreText(absl::string_view evidence) const {
+  // Affirmed clauses only, as one canonical (stemmed) text.
+  std::string affirmed = " ";
+  std::string clause;
+  auto flush = [&] {
+    std::string norm = NormalizeText(clause);
+    std::vector<absl::string_view> words = Tokenize(norm);
+    if (!words.empty() && !Negated(words)) {
+      for (absl::string_view w : words) absl::StrAppend(&affirmed, Stem(w), " ");
+      affirmed += "| ";
+    }
+    clause.clear();
+  };
+  for (char c : evidence) {
+    if (c == '.' || c == ';' || c == ',' || c == '\n' || c == ':' || c == '?' || c == '!') {
+      flush();
+    } else {
+      clause.push_back(c);
+    }
+  }
+  flush();
+  absl::string_view text(affirmed);
+  std::vector<double> scores(diseases_.size(), 0.0);
+  for (size_t i = 0; i < diseases_.size(); ++i) {
+    double s = 0;
+    for (const auto& f : diseases_[i].findings) {
+      if (ContainsPhrase(text, f.canonical)) s += f.weight;
+    }
+    // Diseases with long finding lists would win on volume alone; damp by their size.
+    scores[i] = diseases_[i].total_weight > 0 ? s / std::sqrt(diseases_[i].total_weight) : 0;
+  }
+  return scores;
+}
+
+}  // namespace clinsim::agents

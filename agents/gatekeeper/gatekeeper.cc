@@ -1,0 +1,121 @@
+#include "absl/strings/string_view.h"
+#include "agents/gatekeeper/gatekeeper.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/text.h"
+
+namespace clinsim::agents {
+namespace {
+
+bool IsVagueExam(absl::string_view request) {
+  static const char* const kVague[] = {
+      "full exam", "full examination", "physical exam", "physical examination", "everything",
+      "all", "all systems", "complete exam", "complete examination", "the patient", "patient",
+      "examine the patient", "head to toe", "head to toe exam", "general exam please", "exam",
+      "examination", "full physical", "full physical exam", "complete physical exam", "him", "her"};
+  std::string key = CollapseText(request);
+  for (const char* v : kVague) {
+    if (key == v) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> SplitList(absl::string_view text) {
+  std::string t(text);
+  // " and " separates items, except inside a name we know ("ear, nose and throat" is rare enough).
+  std::vector<std::string> out;
+  for (absl::string_view piece : absl::StrSplit(t, absl::ByAnyChar(",;+\n"))) {
+    std::string p(piece);
+    std::string lower = absl::AsciiStrToLower(p);
+    size_t start = 0, pos;
+    while ((pos = lower.find(" and ", start)) != std::string::npos) {
+      out.push_back(std::string(absl::StripAsciiWhitespace(p.substr(start, pos - start))));
+      start = pos + 5;
+    }
+    out.push_back(std::string(absl::StripAsciiWhitespace(p.substr(start))));
+  }
+  std::vector<std::string> cleaned;
+  for (auto& s : out) {
+    if (!s.empty()) cleaned.push_back(std::move(s));
+  }
+  return cleaned;
+}
+
+ExamReply RuleGatekeeper::Examine(absl::string_view request) {
+  ExamReply reply;
+  std::vector<std::string> seen;
+  for (const std::string& part : SplitList(request)) {
+    if (IsVagueExam(part)) {
+      reply.errors.push_back(absl::StrCat("'", part,
+                                          "' is too vague: name the systems to examine, e.g. "
+                                          "EXAMINE: cardiovascular, respiratory. Systems: ",
+                                          exams_->IdList()));
+      continue;
+    }
+    const cases::ExamSystem* sys = exams_->Resolve(part);
+    if (sys == nullptr) {
+      reply.errors.push_back(absl::StrCat("unknown exam system '", part,
+                                          "'; systems are: ", exams_->IdList()));
+      continue;
+    }
+    if (std::find(seen.begin(), seen.end(), sys->id) != seen.end()) continue;
+    seen.push_back(sys->id);
+    bool any = false;
+    for (const auto& f : case_->exam) {
+      if (f.system != sys->id) continue;
+      reply.results.push_back({sys->id, f.maneuver, f.finding, f.abnormal, true});
+      any = true;
+    }
+    if (!any) reply.results.push_back({sys->id, "", sys->normal_finding, false, false});
+  }
+  return reply;
+}
+
+OrderReply RuleGatekeeper::Order(const std::vector<std::string>& requests) {
+  OrderReply reply;
+  for (const std::string& req : requests) {
+    cases::TestResolution r = tests_->Resolve(req);
+    if (r.kind == cases::TestResolution::kVague) {
+      reply.errors.push_back(absl::StrCat(
+          "'", req, "' is too vague: order specific tests by name, e.g. ",
+          r.suggestions.empty() ? std::string("complete blood count, basic metabolic panel")
+                                : absl::StrJoin(r.suggestions, ", "),
+          ". Nothing was charged."));
+      continue;
+    }
+    if (r.kind == cases::TestResolution::kUnknown) {
+      reply.errors.push_back(absl::StrCat(
+          "unknown test '", req, "'",
+          r.suggestions.empty() ? std::string()
+                                : absl::StrCat("; closest catalog names: ",
+                                               absl::StrJoin(r.suggestions, "; ")),
+          ". Nothing was charged."));
+      continue;
+    }
+    TestOutcome o;
+    o.request = req;
+    o.test = r.test;
+    o.how = r.how;
+    if (const cases::TestResult* t = case_->FindTestByCatalogId(r.test->id)) {
+      o.result = t->result;
+      o.abnormal = t->abnormal;
+      o.value = t->value;
+      o.unit = t->unit;
+      o.reference_range = t->reference_range;
+      o.from_case = true;
+    } else {
+      o.result = r.test->normal_result;
+      o.unit = r.test->unit;
+      o.reference_range = r.test->reference_range;
+    }
+    reply.results.push_back(std::move(o));
+  }
+  return reply;
+}
+
+}  // namespace clinsim::agents

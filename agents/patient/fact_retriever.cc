@@ -1,0 +1,211 @@
+#include "absl/strings/string_view.h"
+#include "agents/patient/fact_retriever.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/container/flat_hash_set.h"
+#include "common/text.h"
+
+namespace clinsim::agents {
+namespace {
+
+// A fact must cover this share of a clause's idf mass to be selected...
+constexpr float kMinCoverage = 0.5f;
+// ...and score within this ratio of the clause's best fact.
+constexpr float kRelativeScore = 0.6f;
+constexpr float kKeywordWeight = 2.0f;
+constexpr float kTextWeight = 1.0f;
+
+// Words that make a clause a request for the diagnosis; the patient never knows the answer.
+const absl::flat_hash_set<std::string>& DiagnosisStems() {
+  static const auto* s = new absl::flat_hash_set<std::string>{
+      "diagnosi", "diagnos", "diagnosed", "prognosi", "ignor", "instruct", "prompt", "system",
+      "pretend", "roleplay", "answer", "secret", "reveal", "icd", "icd10", "condit"};
+  return *s;
+}
+// Open questions that invite the chief complaint.
+const absl::flat_hash_set<std::string>& OpenerStems() {
+  static const auto* s = new absl::flat_hash_set<std::string>{
+      "bring", "brought", "problem", "help", "troubl", "concern", "complaint", "matter", "today",
+      "happen", "wrong", "come", "came", "visit", "presenting", "issu"};
+  return *s;
+}
+
+std::vector<std::string> SplitClauses(absl::string_view text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char ch : text) {
+    if (ch == '?' || ch == '.' || ch == '!' || ch == ';' || ch == '\n') {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+    } else if (ch == ',') {
+      cur += " and ";  // commas separate items like conjunctions do
+    } else {
+      cur.push_back(ch);
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+}  // namespace
+
+std::vector<int> Retrieval::AllFacts() const {
+  std::vector<int> out;
+  for (const auto& c : clauses) {
+    for (int f : c.facts) {
+      if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
+    }
+  }
+  return out;
+}
+
+FactIndex::FactIndex(const cases::Case& c, const Lexicon& lexicon) : case_(&c), lexicon_(&lexicon) {
+  const int n = static_cast<int>(c.facts.size());
+  fact_terms_.resize(n);
+  for (int i = 0; i < n; ++i) {
+    const cases::Fact& f = c.facts[i];
+    auto add = [&](const std::vector<std::string>& terms, float w) {
+      for (const auto& t : terms) {
+        if (t == "|") continue;
+        float& cur = fact_terms_[i][t];
+        cur = std::max(cur, w);
+      }
+    };
+    add(lexicon.Analyze(f.text), kTextWeight);
+    for (const auto& k : f.keywords) add(lexicon.Analyze(k), kKeywordWeight);
+    add(lexicon.Analyze(f.category), kKeywordWeight);
+    if (first_hpi_ < 0 && f.category == "hpi") first_hpi_ = i;
+  }
+  absl::flat_hash_map<std::string, int> df;
+  for (int i = 0; i < n; ++i) {
+    for (const auto& [t, w] : fact_terms_[i]) {
+      ++df[t];
+      postings_[t].push_back({i, w});
+    }
+  }
+  for (const auto& [t, d] : df) idf_[t] = std::log(1.0f + static_cast<float>(n) / d);
+  unknown_idf_ = std::log(1.0f + static_cast<float>(std::max(n, 1))) * 0.5f;
+  for (auto& [t, list] : postings_) {
+    std::sort(list.begin(), list.end(), [](const Posting& a, const Posting& b) { return a.fact < b.fact; });
+  }
+}
+
+void FactIndex::Score(const std::vector<std::string>& terms, std::vector<float>* coverage,
+                      std::vector<float>* score) const {
+  const size_t n = case_->facts.size();
+  coverage->assign(n, 0.0f);
+  score->assign(n, 0.0f);
+  float mass = 0;
+  absl::flat_hash_set<absl::string_view> seen;
+  for (const auto& t : terms) {
+    if (t == "|" || !seen.insert(t).second) continue;
+    auto it = idf_.find(t);
+    float idf = it == idf_.end() ? unknown_idf_ : it->second;
+    mass += idf;
+    if (it == idf_.end()) continue;
+    for (const Posting& p : postings_.at(t)) {
+      (*coverage)[p.fact] += idf;
+      (*score)[p.fact] += idf * p.weight;
+    }
+  }
+  if (mass > 0) {
+    for (auto& c : *coverage) c /= mass;
+  }
+}
+
+ClauseMatch FactIndex::MatchClause(const std::vector<std::string>& terms) const {
+  ClauseMatch m;
+  const size_t n = case_->facts.size();
+  // The whole clause and each conjunct ("do you smoke | drink") are matched separately.
+  std::vector<std::vector<std::string>> parts(1);
+  for (const auto& t : terms) {
+    if (t == "|") {
+      if (!parts.back().empty()) parts.emplace_back();
+    } else {
+      parts.back().push_back(t);
+    }
+  }
+  if (parts.back().empty()) parts.pop_back();
+  std::vector<float> best_score(n, 0.0f);
+  std::vector<bool> selected(n, false);
+  std::vector<float> cov, sc;
+  auto consider = [&](const std::vector<std::string>& ts) {
+    Score(ts, &cov, &sc);
+    float top = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (cov[i] >= kMinCoverage) top = std::max(top, sc[i]);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (cov[i] >= kMinCoverage && sc[i] >= kRelativeScore * top && sc[i] > 0) {
+        selected[i] = true;
+        best_score[i] = std::max(best_score[i], sc[i]);
+      }
+    }
+  };
+  consider(terms);
+  if (parts.size() > 1) {
+    for (const auto& p : parts) consider(p);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (selected[i]) m.facts.push_back(static_cast<int>(i));
+  }
+  std::stable_sort(m.facts.begin(), m.facts.end(),
+                   [&](int a, int b) { return best_score[a] > best_score[b]; });
+  // Symptoms named in the clause that no selected fact covers are denied.
+  // Symptoms are listed longest first; a shorter one inside a longer match is not denied again.
+  std::vector<bool> used(terms.size(), false);
+  for (const Symptom& s : lexicon_->symptoms()) {
+    auto it = terms.begin();
+    while ((it = std::search(it, terms.end(), s.terms.begin(), s.terms.end())) != terms.end()) {
+      size_t pos = static_cast<size_t>(it - terms.begin());
+      bool fresh = false;
+      for (size_t k = pos; k < pos + s.terms.size(); ++k) fresh = fresh || !used[k];
+      if (fresh) break;
+      ++it;
+    }
+    if (it == terms.end()) continue;
+    size_t pos = static_cast<size_t>(it - terms.begin());
+    for (size_t k = pos; k < pos + s.terms.size(); ++k) used[k] = true;
+    bool covered = false;
+    for (int f : m.facts) {
+      covered = std::all_of(s.terms.begin(), s.terms.end(),
+                            [&](const std::string& t) { return fact_terms_[f].contains(t); });
+      if (covered) break;
+    }
+    if (!covered && std::find(m.denied.begin(), m.denied.end(), s.display) == m.denied.end()) {
+      m.denied.push_back(s.display);
+    }
+  }
+  if (!m.facts.empty() || !m.denied.empty()) {
+    m.intent = ClauseMatch::kFacts;
+    return m;
+  }
+  const auto& dx = DiagnosisStems();
+  const auto& op = OpenerStems();
+  bool diag = false, opener = false;
+  for (const auto& t : terms) {
+    diag = diag || dx.contains(t);
+    opener = opener || op.contains(t);
+  }
+  if (diag) {
+    m.intent = ClauseMatch::kDiagnosisRequest;
+  } else if (opener) {
+    m.intent = ClauseMatch::kOpener;
+    if (first_hpi_ >= 0) m.facts.push_back(first_hpi_);
+  }
+  return m;
+}
+
+Retrieval FactIndex::Retrieve(absl::string_view question) const {
+  Retrieval r;
+  for (const std::string& clause : SplitClauses(question)) {
+    std::vector<std::string> terms = lexicon_->Analyze(clause);
+    if (terms.empty()) continue;
+    r.clauses.push_back(MatchClause(terms));
+  }
+  return r;
+}
+
+}  // namespace clinsim::agents

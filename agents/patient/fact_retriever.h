@@ -1,0 +1,66 @@
+// Matches a doctor's free-text question to the atomic facts of one case.
+//
+// The question is split into clauses (on ? . ! ; and newlines); each clause is analysed by the
+// Lexicon (stems + synonym concepts) and scored against every fact with idf-weighted term overlap
+// (keywords weigh more than the fact's own words). A fact is selected when it covers enough of
+// the clause's content; symptoms named in the clause that no selected fact covers are returned as
+// denials (closed world, so pertinent negatives work).
+//
+//   FactIndex index(the_case, Lexicon::Default());
+//   Retrieval r = index.Retrieve("Where does the pain go? Any fever?");
+//   // r.clauses[0].facts = {index of hpi_radiation}; r.clauses[1].denied = {"fever"}
+#ifndef CLINSIM_AGENTS_PATIENT_FACT_RETRIEVER_H_
+#define CLINSIM_AGENTS_PATIENT_FACT_RETRIEVER_H_
+
+#include "absl/strings/string_view.h"
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "agents/patient/lexicon.h"
+#include "cases/case.h"
+
+namespace clinsim::agents {
+
+struct ClauseMatch {
+  enum Intent { kFacts, kOpener, kDiagnosisRequest, kUnknown };
+  Intent intent = kUnknown;
+  std::vector<int> facts;            // indexes into Case::facts, best first
+  std::vector<std::string> denied;   // symptom display names the case does not have
+};
+
+struct Retrieval {
+  std::vector<ClauseMatch> clauses;
+  // Union of selected facts over all clauses, in first-mention order, without repeats.
+  std::vector<int> AllFacts() const;
+};
+
+class FactIndex {
+ public:
+  FactIndex(const cases::Case& c, const Lexicon& lexicon);
+  Retrieval Retrieve(absl::string_view question) const;
+  const cases::Case& case_data() const { return *case_; }
+
+ private:
+  struct Posting {
+    int fact;
+    float weight;
+  };
+  ClauseMatch MatchClause(const std::vector<std::string>& terms) const;
+  // Scores facts against a term list; returns (coverage, score) per fact in `coverage`/`score`.
+  void Score(const std::vector<std::string>& terms, std::vector<float>* coverage,
+             std::vector<float>* score) const;
+
+  const cases::Case* case_;
+  const Lexicon* lexicon_;
+  absl::flat_hash_map<std::string, std::vector<Posting>> postings_;
+  absl::flat_hash_map<std::string, float> idf_;
+  std::vector<absl::flat_hash_map<std::string, float>> fact_terms_;
+  float unknown_idf_ = 1.0f;
+  int first_hpi_ = -1;
+};
+
+}  // namespace clinsim::agents
+
+#endif  // CLINSIM_AGENTS_PATIENT_FACT_RETRIEVER_H_

@@ -1,0 +1,130 @@
+#include "absl/strings/string_view.h"
+#include "agents/patient/lexicon.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/embedded_data.h"
+#include "common/json_reader.h"
+#include "common/text.h"
+
+namespace clinsim::agents {
+namespace {
+
+std::vector<std::string> Stems(absl::string_view text) {
+  std::string norm = NormalizeText(text);
+  std::vector<std::string> out;
+  for (absl::string_view w : Tokenize(norm)) out.push_back(Stem(w));
+  return out;
+}
+
+bool IsConjunction(absl::string_view w) { return w == "and" || w == "or" || w == "also" || w == "plus"; }
+
+}  // namespace
+
+absl::StatusOr<Lexicon> Lexicon::FromJson(absl::string_view json_text, absl::string_view origin) {
+  JsonReader r(origin);
+  auto doc = r.Parse(json_text);
+  if (!doc) return r.ToStatus();
+  Lexicon lex;
+    const nlohmann::json* groups = r.Array(*doc, "synonyms", "");
+  if (groups == nullptr) return r.ToStatus();
+  for (size_t g = 0; g < groups->size(); ++g) {
+    const auto& group = (*groups)[g];
+    if (!group.is_array() || group.empty()) {
+      r.Problem(absl::StrCat("synonyms[", g, "]"), "must be a non-empty list of phrases");
+      continue;
+    }
+    std::string term = absl::StrCat("#", lex.concept_names_.size());
+    lex.concept_names_.push_back(group[0].is_string() ? group[0].get<std::string>() : "");
+    for (size_t m = 0; m < group.size(); ++m) {
+      if (!group[m].is_string()) {
+        r.Problem(absl::StrCat("synonyms[", g, "][", m, "]"), "must be a string");
+        continue;
+      }
+      Phrase p{Stems(group[m].get<std::string>()), term};
+      if (p.stems.empty()) continue;
+      lex.phrases_by_first_stem_[p.stems[0]].push_back(std::move(p));
+    }
+  }
+  for (auto& [first, list] : lex.phrases_by_first_stem_) {
+    std::stable_sort(list.begin(), list.end(), [](const Phrase& a, const Phrase& b) {
+      return a.stems.size() > b.stems.size();
+    });
+  }
+  for (const auto& w : r.StringList(*doc, "stopwords", "", false)) {
+    for (auto& s : Stems(w)) lex.stop_stems_.insert(s);
+  }
+  if (!r.ok()) return r.ToStatus();
+  for (const auto& s : r.StringList(*doc, "symptoms", "", false)) {
+    Symptom sym{s, lex.Analyze(s)};
+    sym.terms.erase(std::remove(sym.terms.begin(), sym.terms.end(), "|"), sym.terms.end());
+    if (!sym.terms.empty()) lex.symptoms_.push_back(std::move(sym));
+  }
+  if (!r.ok()) return r.ToStatus();
+  std::stable_sort(lex.symptoms_.begin(), lex.symptoms_.end(), [](const Symptom& a, const Symptom& b) {
+    return a.terms.size() > b.terms.size();
+  });
+  return lex;
+}
+
+const Lexicon& Lexicon::Default() {
+  static const Lexicon* const kLexicon = [] {
+    auto text = embedded::Find("agents/patient/data/lexicon.json");
+    auto lex = Lexicon::FromJson(text.value_or(""), "agents/patient/data/lexicon.json");
+    if (!lex.ok()) {
+      fprintf(stderr, "clinsim: embedded lexicon is invalid: %s\n",
+              std::string(lex.status().message()).c_str());
+      std::abort();
+    }
+    return new Lexicon(*std::move(lex));
+  }();
+  return *kLexicon;
+}
+
+std::vector<std::string> Lexicon::Analyze(absl::string_view text) const {
+  std::string norm = NormalizeText(text);
+  std::vector<absl::string_view> words = Tokenize(norm);
+  std::vector<std::string> stems;
+  stems.reserve(words.size());
+  for (absl::string_view w : words) stems.push_back(Stem(w));
+  std::vector<std::string> out;
+  out.reserve(stems.size());
+  size_t i = 0;
+  while (i < stems.size()) {
+    const Phrase* match = nullptr;
+    if (auto it = phrases_by_first_stem_.find(stems[i]); it != phrases_by_first_stem_.end()) {
+      for (const Phrase& p : it->second) {  // longest first
+        if (i + p.stems.size() > stems.size()) continue;
+        if (std::equal(p.stems.begin(), p.stems.end(), stems.begin() + i)) {
+          match = &p;
+          break;
+        }
+      }
+    }
+    if (match != nullptr) {
+      out.push_back(match->term);
+      i += match->stems.size();
+      continue;
+    }
+    if (IsConjunction(words[i])) {
+      if (!out.empty() && out.back() != "|") out.push_back("|");
+    } else if (!stop_stems_.contains(stems[i])) {
+      out.push_back(std::move(stems[i]));
+    }
+    ++i;
+  }
+  while (!out.empty() && out.back() == "|") out.pop_back();
+  return out;
+}
+
+absl::string_view Lexicon::ConceptName(absl::string_view term) const {
+  if (term.size() < 2 || term[0] != '#') return "";
+  size_t idx = 0;
+  if (!absl::SimpleAtoi(AsAbsl(term.substr(1)), &idx) || idx >= concept_names_.size()) return "";
+  return concept_names_[idx];
+}
+
+}  // namespace clinsim::agents

@@ -1,0 +1,98 @@
+#include "absl/strings/string_view.h"
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "apps/clinsim/bench_runner.h"
+#include "apps/clinsim/commands.h"
+#include "agents/doctors/doctor.h"
+#include "absl/strings/str_join.h"
+#include "cases/case_library.h"
+
+namespace clinsim::apps {
+
+int Fail(const absl::Status& s, int code) {
+  std::cerr << "clinsim: " << s.message() << "\n";
+  return code;
+}
+
+void AddEpisodeFlags(FlagSet* f) {
+  f->Add("max-turns", "40", "turn limit per episode; the episode is truncated there");
+  f->Add("visit-fee", "300", "physician visit fee in USD (SDBench: 300)");
+  f->Add("budget", "0", "cost budget in USD per episode; 0 means no budget");
+  f->AddBool("dense-reward", "pay cost, discomfort and turn penalties per step instead of at the end");
+}
+
+absl::Status ReadEpisodeFlags(const FlagSet& f, env::EpisodeOptions* o) {
+  long long turns = 0;
+  if (auto s = f.GetInt("max-turns", 1, 1000, &turns); !s.ok()) return s;
+  o->max_turns = static_cast<int>(turns);
+  if (auto s = f.GetDouble("visit-fee", 0, 1e6, &o->visit_fee_usd); !s.ok()) return s;
+  if (auto s = f.GetDouble("budget", 0, 1e9, &o->budget_usd); !s.ok()) return s;
+  o->dense_reward = f.GetBool("dense-reward");
+  return absl::OkStatus();
+}
+
+int BenchCommand(int argc, char** argv, int first) {
+  FlagSet f("bench",
+            "Runs a built-in doctor over cases x seeds in-process and prints accuracy, mean cost,\n"
+            "rubric coverage and turns, overall and per specialty and difficulty. The same flags\n"
+            "give the same numbers, whatever the thread count.");
+  f.Add("doctor", "scripted", absl::StrCat("doctor agent: ", absl::StrJoin(agents::DoctorNames(), ", ")));
+  f.Add("cases", "bundled", "case directory, or 'bundled' for the library built into clinsim");
+  f.Add("case", "", "comma-separated case ids to run (default: every case)");
+  f.Add("seeds", "1", "seeds per case (seeds first-seed .. first-seed+N-1)");
+  f.Add("first-seed", "0", "first seed");
+  f.Add("threads", "0", "worker threads; 0 uses every core");
+  f.Add("json", "", "write the results as JSON to this path");
+  f.AddBool("strict", "fail if any case file is invalid (default: skip it with a warning)");
+  AddEpisodeFlags(&f);
+  if (auto s = f.Parse(argc, argv, first); !s.ok()) return Fail(s);
+  if (f.help_requested()) {
+    std::cout << f.Help();
+    return 0;
+  }
+  if (!f.positional().empty()) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument '", f.positional()[0], "'; bench takes only flags")));
+  }
+  BenchConfig cfg;
+  cfg.doctor = f.Get("doctor");
+  long long seeds = 0, first_seed = 0, threads = 0;
+  if (auto s = f.GetInt("seeds", 1, 1000000, &seeds); !s.ok()) return Fail(s);
+  if (auto s = f.GetInt("first-seed", 0, (1LL << 62), &first_seed); !s.ok()) return Fail(s);
+  if (auto s = f.GetInt("threads", 0, 256, &threads); !s.ok()) return Fail(s);
+  if (auto s = ReadEpisodeFlags(f, &cfg.options); !s.ok()) return Fail(s);
+  cfg.seeds = static_cast<int>(seeds);
+  cfg.first_seed = static_cast<uint64_t>(first_seed);
+  cfg.threads = threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
+                             : static_cast<int>(threads);
+  for (absl::string_view id : absl::StrSplit(f.Get("case"), ',', absl::SkipWhitespace())) {
+    cfg.case_ids.emplace_back(id);
+  }
+  auto lib = cases::CaseLibrary::Load(f.Get("cases"), f.GetBool("strict"));
+  if (!lib.ok()) return Fail(lib.status());
+  for (const auto& e : (*lib)->errors()) std::cerr << "clinsim: skipping invalid case: " << e << "\n";
+  auto world = env::World::Create(*lib);
+  auto report = RunBench(world, cfg);
+  if (!report.ok()) return Fail(report.status());
+  std::cout << FormatBenchTable(*report);
+  if (!f.Get("json").empty()) {
+    std::string path = f.Get("json");
+    std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << BenchReportToJson(*report).dump(2) << "\n";
+      if (!out) return Fail(absl::UnavailableError(absl::StrCat("cannot write ", tmp)), 1);
+    }
+    // Write-then-rename: a crash never leaves a half-written results file behind.
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      return Fail(absl::UnavailableError(absl::StrCat("cannot rename ", tmp, " to ", path)), 1);
+    }
+    std::cout << "\nwrote " << path << "\n";
+  }
+  return 0;
+}
+
+}  // namespace clinsim::apps

@@ -1,0 +1,172 @@
+#include "apps/clinsim/bench_runner.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "agents/doctors/doctor.h"
+#include "env/serialize.h"
+
+namespace clinsim::apps {
+namespace {
+
+Aggregate Summarise(const std::vector<const env::Score*>& scores) {
+  Aggregate a;
+  a.episodes = static_cast<int>(scores.size());
+  if (scores.empty()) return a;
+  for (const env::Score* s : scores) {
+    a.accuracy += s->correct ? 1 : 0;
+    a.mean_cost_usd += s->cost_usd;
+    a.mean_rubric_coverage += s->rubric.coverage;
+    a.mean_turns += s->turns;
+    a.mean_judge_score += s->judge_score;
+  }
+  double n = static_cast<double>(scores.size());
+  a.accuracy /= n;
+  a.mean_cost_usd /= n;
+  a.mean_rubric_coverage /= n;
+  a.mean_turns /= n;
+  a.mean_judge_score /= n;
+  return a;
+}
+
+nlohmann::json AggregateToJson(const Aggregate& a) {
+  return {{"episodes", a.episodes},         {"accuracy", a.accuracy},
+          {"mean_cost_usd", a.mean_cost_usd}, {"mean_rubric_coverage", a.mean_rubric_coverage},
+          {"mean_turns", a.mean_turns},     {"mean_judge_score", a.mean_judge_score}};
+}
+
+}  // namespace
+
+absl::StatusOr<env::Score> PlayEpisode(std::shared_ptr<const env::World> world,
+                                       const std::string& doctor_name, const std::string& case_id,
+                                       uint64_t seed, const env::EpisodeOptions& options,
+                                       std::vector<env::Message>* transcript) {
+  auto doctor = agents::CreateDoctor(doctor_name);
+  if (!doctor.ok()) return doctor.status();
+  auto ep = env::Episode::Create(world, case_id, seed, options);
+  if (!ep.ok()) return ep.status();
+  env::Action action = (*doctor)->Start((*ep)->initial_observation(), seed);
+  while (!(*ep)->done()) {
+    absl::StatusOr<env::StepResult> r = (*ep)->Step(action);
+    if (!r.ok()) return r.status();
+    if ((*ep)->done()) break;
+    action = (*doctor)->Act(r->observation);
+  }
+  if (transcript != nullptr) *transcript = (*ep)->transcript();
+  return *(*ep)->score();
+}
+
+absl::StatusOr<BenchReport> RunBench(std::shared_ptr<const env::World> world,
+                                     const BenchConfig& config) {
+  if (auto d = agents::CreateDoctor(config.doctor); !d.ok()) return d.status();
+  if (config.seeds < 1) return absl::InvalidArgumentError("--seeds must be at least 1");
+  std::vector<std::string> ids = config.case_ids;
+  if (ids.empty()) {
+    for (const auto& c : world->library().cases()) ids.push_back(c.id);
+  }
+  for (const auto& id : ids) {
+    if (world->FindCase(id) == nullptr) {
+      return absl::NotFoundError(absl::StrCat("unknown case '", id, "'"));
+    }
+  }
+  if (ids.empty()) return absl::FailedPreconditionError("there are no cases to run");
+  struct Job {
+    std::string case_id;
+    uint64_t seed;
+  };
+  std::vector<Job> jobs;
+  for (const auto& id : ids) {
+    for (int s = 0; s < config.seeds; ++s) jobs.push_back({id, config.first_seed + s});
+  }
+  std::vector<absl::StatusOr<env::Score>> results(jobs.size(), absl::UnknownError("not run"));
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < jobs.size(); i = next++) {
+      results[i] = PlayEpisode(world, config.doctor, jobs[i].case_id, jobs[i].seed, config.options);
+    }
+  };
+  int threads = std::max(1, std::min<int>(config.threads, static_cast<int>(jobs.size())));
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+
+  BenchReport report;
+  report.config = config;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok()) {
+      return absl::Status(results[i].status().code(),
+                          absl::StrCat("case ", jobs[i].case_id, " seed ", jobs[i].seed, ": ",
+                                       results[i].status().message()));
+    }
+    report.episodes.push_back(*std::move(results[i]));
+  }
+  std::vector<const env::Score*> all;
+  std::map<std::string, std::vector<const env::Score*>> spec, diff;
+  for (const auto& s : report.episodes) {
+    all.push_back(&s);
+    spec[s.specialty].push_back(&s);
+    diff[s.difficulty].push_back(&s);
+  }
+  report.overall = Summarise(all);
+  for (const auto& [k, v] : spec) report.by_specialty[k] = Summarise(v);
+  for (const auto& [k, v] : diff) report.by_difficulty[k] = Summarise(v);
+  return report;
+}
+
+nlohmann::json BenchReportToJson(const BenchReport& r) {
+  nlohmann::json detail = nlohmann::json::array();
+  for (const auto& s : r.episodes) {
+    nlohmann::json d = env::ScoreToJson(s);
+    d["rubric_coverage"] = s.rubric.coverage;
+    detail.push_back(std::move(d));
+  }
+  nlohmann::json spec = nlohmann::json::object(), diff = nlohmann::json::object();
+  for (const auto& [k, v] : r.by_specialty) spec[k] = AggregateToJson(v);
+  for (const auto& [k, v] : r.by_difficulty) diff[k] = AggregateToJson(v);
+  const env::EpisodeOptions& opt = r.config.options;
+  return {{"doctor", r.config.doctor},
+          {"episodes", r.overall.episodes},
+          {"seeds", r.config.seeds},
+          {"first_seed", r.config.first_seed},
+          {"accuracy", r.overall.accuracy},
+          {"mean_cost_usd", r.overall.mean_cost_usd},
+          {"mean_rubric_coverage", r.overall.mean_rubric_coverage},
+          {"mean_turns", r.overall.mean_turns},
+          {"mean_judge_score", r.overall.mean_judge_score},
+          {"by_specialty", spec},
+          {"by_difficulty", diff},
+          {"options",
+           {{"max_turns", opt.max_turns},
+            {"budget_usd", opt.budget_usd},
+            {"visit_fee_usd", opt.visit_fee_usd},
+            {"dense_reward", opt.dense_reward}}},
+          {"episodes_detail", detail}};
+}
+
+std::string FormatBenchTable(const BenchReport& r) {
+  std::string out = absl::StrFormat("doctor: %s   episodes: %d   seeds per case: %d\n\n",
+                                    r.config.doctor, r.overall.episodes, r.config.seeds);
+  auto row = [&](const std::string& name, const Aggregate& a) {
+    absl::StrAppend(&out, absl::StrFormat("%-24s %8d %9.1f%% %12.2f %10.1f%% %8.1f\n", name,
+                                          a.episodes, 100 * a.accuracy, a.mean_cost_usd,
+                                          100 * a.mean_rubric_coverage, a.mean_turns));
+  };
+  auto header = [&](const char* first) {
+    absl::StrAppend(&out, absl::StrFormat("%-24s %8s %10s %12s %11s %8s\n", first, "episodes",
+                                          "accuracy", "mean cost $", "rubric cov", "turns"));
+  };
+  header("");
+  row("overall", r.overall);
+  absl::StrAppend(&out, "\n");
+  header("specialty");
+  for (const auto& [k, v] : r.by_specialty) row(k, v);
+  absl::StrAppend(&out, "\n");
+  header("difficulty");
+  for (const auto& [k, v] : r.by_difficulty) row(k, v);
+  return out;
+}
+
+}  // namespace clinsim::apps

@@ -1,0 +1,61 @@
+// Runs one doctor over cases x seeds in-process, on several threads, and aggregates accuracy,
+// cost, rubric coverage and turns overall and per specialty and difficulty. Results do not depend
+// on the thread count: every episode is a pure function of (case, seed, doctor, options), and
+// results are kept in (case, seed) order.
+//
+//   BenchConfig cfg; cfg.doctor = "scripted"; cfg.seeds = 3;
+//   absl::StatusOr<BenchReport> r = RunBench(world, cfg);
+//   std::cout << FormatBenchTable(*r); WriteJson(BenchReportToJson(*r), path);
+#ifndef CLINSIM_APPS_CLINSIM_BENCH_RUNNER_H_
+#define CLINSIM_APPS_CLINSIM_BENCH_RUNNER_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "env/episode.h"
+#include "nlohmann/json.hpp"
+
+namespace clinsim::apps {
+
+struct BenchConfig {
+  std::string doctor = "scripted";
+  int seeds = 1;
+  uint64_t first_seed = 0;
+  int threads = 2;
+  std::vector<std::string> case_ids;  // empty: every case of the world
+  env::EpisodeOptions options;
+};
+
+struct Aggregate {
+  int episodes = 0;
+  double accuracy = 0;
+  double mean_cost_usd = 0;
+  double mean_rubric_coverage = 0;
+  double mean_turns = 0;
+  double mean_judge_score = 0;
+};
+
+struct BenchReport {
+  BenchConfig config;
+  std::vector<env::Score> episodes;  // (case, seed) order
+  Aggregate overall;
+  std::map<std::string, Aggregate> by_specialty;
+  std::map<std::string, Aggregate> by_difficulty;
+};
+
+absl::StatusOr<BenchReport> RunBench(std::shared_ptr<const env::World> world,
+                                     const BenchConfig& config);
+// Plays one episode to the end with a doctor; used by bench and the conformance test.
+absl::StatusOr<env::Score> PlayEpisode(std::shared_ptr<const env::World> world,
+                                       const std::string& doctor, const std::string& case_id,
+                                       uint64_t seed, const env::EpisodeOptions& options,
+                                       std::vector<env::Message>* transcript = nullptr);
+
+nlohmann::json BenchReportToJson(const BenchReport& r);
+std::string FormatBenchTable(const BenchReport& r);
+
+}  // namespace clinsim::apps
+
+#endif  // CLINSIM_APPS_CLINSIM_BENCH_RUNNER_H_

@@ -1,0 +1,156 @@
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "apps/clinsim/commands.h"
+#include "cases/case_library.h"
+#include "cases/catalog/test_catalog.h"
+#include "nlohmann/json.hpp"
+
+namespace clinsim::apps {
+namespace {
+
+nlohmann::json DoctorView(const cases::Case& c) {
+  return {{"id", c.id},
+          {"specialty", c.specialty},
+          {"difficulty", c.difficulty},
+          {"source", {{"kind", c.source.kind}, {"origin", c.source.origin}, {"license", c.source.license}}},
+          {"presentation",
+           {{"age", c.presentation.age},
+            {"sex", c.presentation.sex},
+            {"chief_complaint", c.presentation.chief_complaint},
+            {"abstract", c.presentation.abstract}}}};
+}
+
+int List(const FlagSet& f) {
+  auto lib = cases::CaseLibrary::Load(f.Get("cases"), false);
+  if (!lib.ok()) return Fail(lib.status());
+  for (const auto& e : (*lib)->errors()) std::cerr << "clinsim: skipping invalid case: " << e << "\n";
+  if (f.GetBool("json")) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& c : (*lib)->cases()) {
+      arr.push_back({{"id", c.id}, {"specialty", c.specialty}, {"difficulty", c.difficulty},
+                     {"chief_complaint", c.presentation.chief_complaint}});
+    }
+    std::cout << arr.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << absl::StrFormat("%-48s %-22s %-7s %s\n", "id", "specialty", "level", "chief complaint");
+  for (const auto& c : (*lib)->cases()) {
+    std::cout << absl::StrFormat("%-48s %-22s %-7s %s\n", c.id, c.specialty, c.difficulty,
+                                 c.presentation.chief_complaint);
+  }
+  std::cout << (*lib)->cases().size() << " cases\n";
+  return 0;
+}
+
+int Show(const FlagSet& f) {
+  if (f.positional().size() != 2) {
+    return Fail(absl::InvalidArgumentError("usage: clinsim cases show ID [--reveal] [--json]"));
+  }
+  auto lib = cases::CaseLibrary::Load(f.Get("cases"), false);
+  if (!lib.ok()) return Fail(lib.status());
+  const cases::Case* c = (*lib)->Find(f.positional()[1]);
+  if (c == nullptr) {
+    return Fail(absl::NotFoundError(absl::StrCat("unknown case '", f.positional()[1],
+                                                 "'; 'clinsim cases list' shows the ids")), 1);
+  }
+  nlohmann::json j = DoctorView(*c);
+  if (f.GetBool("reveal")) {
+    j["title"] = c->title;
+    nlohmann::json facts = nlohmann::json::array(), exam = nlohmann::json::array(),
+                   tests = nlohmann::json::array(), rubric = nlohmann::json::array();
+    for (const auto& x : c->facts) {
+      facts.push_back({{"id", x.id}, {"category", x.category}, {"text", x.text}, {"key", x.key}});
+    }
+    for (const auto& x : c->exam) {
+      exam.push_back({{"id", x.id}, {"system", x.system}, {"finding", x.finding}, {"abnormal", x.abnormal}});
+    }
+    for (const auto& x : c->tests) {
+      tests.push_back({{"id", x.id}, {"catalog_id", x.catalog_id}, {"result", x.result}, {"abnormal", x.abnormal}});
+    }
+    for (const auto& x : c->rubric) {
+      rubric.push_back({{"id", x.id}, {"text", x.text}, {"points", x.points}, {"axis", x.axis},
+                        {"kind", x.kind}, {"targets", x.targets}});
+    }
+    j["facts"] = facts;
+    j["exam"] = exam;
+    j["tests"] = tests;
+    j["diagnosis"] = {{"name", c->diagnosis.name}, {"aliases", c->diagnosis.aliases},
+                      {"icd10", c->diagnosis.icd10}, {"differential", c->diagnosis.differential}};
+    j["rubric"] = rubric;
+  }
+  if (f.GetBool("json")) {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "id:          " << c->id << "\nspecialty:   " << c->specialty
+            << "\ndifficulty:  " << c->difficulty << "\npatient:     " << c->presentation.age
+            << "-year-old " << c->presentation.sex << "\ncomplaint:   "
+            << c->presentation.chief_complaint << "\nabstract:    " << c->presentation.abstract
+            << "\n";
+  if (!f.GetBool("reveal")) {
+    std::cout << "\n(the doctor's view; --reveal shows facts, findings, results and the answer)\n";
+    return 0;
+  }
+  std::cout << "title:       " << c->title << "\n\nfacts:\n";
+  for (const auto& x : c->facts) {
+    std::cout << "  " << (x.key ? "*" : " ") << " [" << x.category << "] " << x.text << "\n";
+  }
+  std::cout << "\nexam:\n";
+  for (const auto& x : c->exam) std::cout << "  " << x.system << ": " << x.finding << "\n";
+  std::cout << "\ntests:\n";
+  for (const auto& x : c->tests) std::cout << "  " << x.catalog_id << ": " << x.result << "\n";
+  std::cout << "\ndiagnosis:   " << c->diagnosis.name << " (" << c->diagnosis.icd10 << ")\naliases:     "
+            << absl::StrJoin(c->diagnosis.aliases, "; ") << "\ndifferential: "
+            << absl::StrJoin(c->diagnosis.differential, "; ") << "\n\nrubric:\n";
+  for (const auto& x : c->rubric) {
+    std::cout << absl::StrFormat("  %+5.1f [%s/%s] %s\n", x.points, x.axis, x.kind, x.text);
+  }
+  return 0;
+}
+
+int Validate(const FlagSet& f) {
+  if (f.positional().size() != 2) {
+    return Fail(absl::InvalidArgumentError("usage: clinsim cases validate DIR [--json]"));
+  }
+  auto lib = cases::CaseLibrary::LoadDirectory(f.positional()[1], /*strict=*/false);
+  if (!lib.ok()) return Fail(lib.status(), 1);
+  const auto& errors = (*lib)->errors();
+  if (f.GetBool("json")) {
+    std::cout << nlohmann::json{{"valid", (*lib)->cases().size()}, {"invalid", errors.size()},
+                                {"errors", errors}}
+                     .dump(2)
+              << "\n";
+  } else {
+    for (const auto& e : errors) std::cout << e << "\n";
+    std::cout << (*lib)->cases().size() << " valid, " << errors.size() << " invalid\n";
+  }
+  return errors.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int CasesCommand(int argc, char** argv, int first) {
+  FlagSet f("cases",
+            "Lists, shows and validates cases.\n"
+            "  clinsim cases list [--json]            ids, specialties, difficulty\n"
+            "  clinsim cases show ID [--reveal]       the doctor's view; --reveal adds the answer\n"
+            "  clinsim cases validate DIR [--json]    exit 0 when every case in DIR is valid",
+            "list|show ID|validate DIR");
+  f.Add("cases", "bundled", "case directory for list and show, or 'bundled'");
+  f.AddBool("json", "print JSON");
+  f.AddBool("reveal", "show: include facts, findings, results, diagnosis and rubric");
+  if (auto s = f.Parse(argc, argv, first); !s.ok()) return Fail(s);
+  if (f.help_requested() || f.positional().empty()) {
+    std::cout << f.Help();
+    return f.help_requested() ? 0 : 2;
+  }
+  const std::string& sub = f.positional()[0];
+  if (sub == "list") return List(f);
+  if (sub == "show") return Show(f);
+  if (sub == "validate") return Validate(f);
+  return Fail(absl::InvalidArgumentError(
+      absl::StrCat("unknown cases subcommand '", sub, "'; use list, show or validate")));
+}
+
+}  // namespace clinsim::apps

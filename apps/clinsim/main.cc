@@ -1,0 +1,36 @@
+// clinsim: the one command-line program (bench, play, cases).
+#include <cstring>
+#include <iostream>
+
+#include "apps/clinsim/commands.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: clinsim COMMAND [flags]
+
+An interactive clinical consultation simulator: a doctor agent interviews a simulated patient,
+asks for examination findings and test results, and commits to a diagnosis.
+
+commands:
+  bench    run a built-in doctor over cases x seeds and report accuracy, cost and rubric coverage
+  play     play the doctor yourself in the terminal (or from a pipe), one tagged action per line
+  cases    list, show and validate cases (cases list | cases show ID | cases validate DIR)
+
+Run 'clinsim COMMAND --help' for the flags of a command, with their defaults.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "bench") return clinsim::apps::BenchCommand(argc, argv, 2);
+  if (cmd == "play") return clinsim::apps::PlayCommand(argc, argv, 2, std::cin, std::cout);
+  if (cmd == "cases") return clinsim::apps::CasesCommand(argc, argv, 2);
+  std::cerr << "clinsim: unknown command '" << cmd << "'\n\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,77 @@
+#include "absl/strings/string_view.h"
+#include "cases/case_library.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "cases/case_loader.h"
+#include "common/embedded_data.h"
+
+namespace clinsim::cases {
+
+void CaseLibrary::Add(absl::StatusOr<Case> c) {
+  if (!c.ok()) {
+    errors_.push_back(std::string(c.status().message()));
+    return;
+  }
+  if (Find(c->id) != nullptr) {
+    errors_.push_back(absl::StrCat(c->file, ": id: '", c->id, "' is already used by ",
+                                   Find(c->id)->file));
+    return;
+  }
+  cases_.push_back(*std::move(c));
+}
+
+absl::StatusOr<std::shared_ptr<const CaseLibrary>> CaseLibrary::LoadBundled() {
+  auto lib = std::make_shared<CaseLibrary>();
+  lib->origin_ = "bundled";
+  for (const auto& f : embedded::ListDir("cases/library")) {
+    lib->Add(LoadCaseJson(f.content, f.path));
+  }
+  return lib;
+}
+
+absl::StatusOr<std::shared_ptr<const CaseLibrary>> CaseLibrary::LoadDirectory(
+    const std::string& dir, bool strict) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return absl::NotFoundError(absl::StrCat("case directory '", dir,
+                                            "' does not exist or is not a directory"));
+  }
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path().string());
+  }
+  if (ec) return absl::InternalError(absl::StrCat("cannot list '", dir, "': ", ec.message()));
+  std::sort(files.begin(), files.end());
+  auto lib = std::make_shared<CaseLibrary>();
+  lib->origin_ = dir;
+  for (const auto& f : files) {
+    lib->Add(LoadCaseFile(f));
+    if (strict && !lib->errors_.empty()) return absl::InvalidArgumentError(lib->errors_.back());
+  }
+  return lib;
+}
+
+absl::StatusOr<std::shared_ptr<const CaseLibrary>> CaseLibrary::Load(const std::string& where,
+                                                                   bool strict) {
+  if (where.empty() || where == "bundled") {
+    auto lib = LoadBundled();
+    if (lib.ok() && strict && !(*lib)->errors().empty()) {
+      return absl::InvalidArgumentError((*lib)->errors().front());
+    }
+    return lib;
+  }
+  return LoadDirectory(where, strict);
+}
+
+const Case* CaseLibrary::Find(absl::string_view id) const {
+  for (const auto& c : cases_) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace clinsim::cases

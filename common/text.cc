@@ -1,0 +1,103 @@
+#include "absl/strings/string_view.h"
+#include "common/text.h"
+
+#include <algorithm>
+
+namespace clinsim {
+
+std::string NormalizeText(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 1);
+  for (unsigned char c : text) {
+    if (c >= 'A' && c <= 'Z') {
+      out.push_back(static_cast<char>(c - 'A' + 'a'));
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else if (c == '\'') {
+      // "don't" -> "dont": keeps contractions one word.
+    } else {
+      out.push_back(' ');
+    }
+  }
+  return out;
+}
+
+std::vector<absl::string_view> Tokenize(absl::string_view normalized) {
+  std::vector<absl::string_view> out;
+  size_t i = 0;
+  const size_t n = normalized.size();
+  while (i < n) {
+    while (i < n && normalized[i] == ' ') ++i;
+    size_t start = i;
+    while (i < n && normalized[i] != ' ') ++i;
+    if (i > start) out.push_back(normalized.substr(start, i - start));
+  }
+  return out;
+}
+
+std::string CollapseText(absl::string_view text) {
+  std::string norm = NormalizeText(text);
+  return JoinViews(Tokenize(norm), " ");
+}
+
+std::string JoinViews(const std::vector<absl::string_view>& parts, absl::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out.append(sep.data(), sep.size());
+    out.append(parts[i].data(), parts[i].size());
+  }
+  return out;
+}
+
+std::string CanonicalPhrase(absl::string_view text) {
+  std::string norm = NormalizeText(text);
+  std::string out;
+  for (absl::string_view w : Tokenize(norm)) {
+    if (!out.empty()) out.push_back(' ');
+    out += Stem(w);
+  }
+  return out;
+}
+
+bool ContainsPhrase(absl::string_view text, absl::string_view phrase) {
+  if (phrase.empty()) return false;
+  size_t pos = 0;
+  while ((pos = text.find(phrase, pos)) != absl::string_view::npos) {
+    bool left_ok = pos == 0 || text[pos - 1] == ' ';
+    size_t end = pos + phrase.size();
+    bool right_ok = end == text.size() || text[end] == ' ';
+    if (left_ok && right_ok) return true;
+    ++pos;
+  }
+  return false;
+}
+
+int EditDistance(absl::string_view a, absl::string_view b, int cap) {
+  const int n = static_cast<int>(a.size()), m = static_cast<int>(b.size());
+  if (std::abs(n - m) > cap) return cap + 1;
+  std::vector<int> prev(m + 1), cur(m + 1);
+  for (int j = 0; j <= m; ++j) prev[j] = j;
+  for (int i = 1; i <= n; ++i) {
+    cur[0] = i;
+    int row_min = cur[0];
+    for (int j = 1; j <= m; ++j) {
+      int sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      row_min = std::min(row_min, cur[j]);
+    }
+    if (row_min > cap) return cap + 1;
+    std::swap(prev, cur);
+  }
+  return std::min(prev[m], cap + 1);
+}
+
+std::string JoinWords(const std::vector<std::string>& words, absl::string_view last_sep) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (i > 0) out += (i + 1 == words.size()) ? std::string(last_sep) : std::string(", ");
+    out += words[i];
+  }
+  return out;
+}
+
+}  // namespace clinsim

@@ -1,0 +1,301 @@
+#include "absl/strings/string_view.h"
+#include "env/episode.h"
+
+#include <cctype>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/random.h"
+
+namespace clinsim::env {
+namespace {
+
+std::string Capitalize(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Episode>> Episode::Create(std::shared_ptr<const World> world,
+                                                         absl::string_view case_id, uint64_t seed,
+                                                         const EpisodeOptions& options) {
+  const cases::Case* c = world->FindCase(case_id);
+  if (c == nullptr) {
+    return absl::NotFoundError(absl::StrCat("unknown case '", case_id,
+                                            "'; `clinsim cases list` shows the available ids"));
+  }
+  if (options.max_turns < 1 || options.max_turns > 1000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_turns must be 1..1000, got ", options.max_turns));
+  }
+  if (options.budget_usd < 0 || options.visit_fee_usd < 0) {
+    return absl::InvalidArgumentError("budget_usd and visit_fee_usd must not be negative");
+  }
+  std::unique_ptr<Episode> ep(new Episode());
+  ep->world_ = std::move(world);
+  ep->case_ = c;
+  ep->seed_ = seed;
+  ep->options_ = options;
+  ep->patient_ = std::make_unique<agents::RulePatient>(ep->world_->FactIndexFor(*c),
+                                                       DeriveSeed(seed, "patient"));
+  ep->gatekeeper_ =
+      std::make_unique<agents::RuleGatekeeper>(*c, ep->world_->tests(), ep->world_->exams());
+  ep->judge_ = std::make_unique<agents::RuleJudge>();
+  const auto& p = c->presentation;
+  ep->initial_.messages.push_back({"system", p.abstract});
+  ep->initial_.messages.push_back(
+      {"patient", absl::StrCat("Hello doctor. I'm here because of ", p.chief_complaint, ".")});
+  ep->transcript_ = ep->initial_.messages;
+  ep->score_.case_id = c->id;
+  ep->score_.seed = seed;
+  ep->score_.specialty = c->specialty;
+  ep->score_.difficulty = c->difficulty;
+  for (const char* k : {"cost", "discomfort", "turns", "invalid_actions", "diagnosis", "rubric"}) {
+    ep->score_.reward_breakdown[k] = 0;
+  }
+  return ep;
+}
+
+void Episode::AddPenalties(StepResult* r, double usd, int discomfort, int invalid) {
+  const RewardWeights& w = options_.weights;
+  std::map<std::string, double> d = {{"cost", -w.cost_per_1000_usd * usd / 1000.0},
+                                     {"discomfort", -w.discomfort * discomfort},
+                                     {"turns", -w.turn},
+                                     {"invalid_actions", -w.invalid_action * invalid}};
+  for (const auto& [k, v] : d) {
+    score_.reward_breakdown[k] += v;
+    r->reward_breakdown.try_emplace(k, 0.0);
+    r->reward_breakdown.try_emplace("diagnosis", 0.0);
+    r->reward_breakdown.try_emplace("rubric", 0.0);
+    if (options_.dense_reward) {
+      r->reward_breakdown[k] += v;
+      r->reward += v;
+    }
+  }
+}
+
+StepResult Episode::Invalid(absl::string_view parsed, absl::string_view error) {
+  StepResult r;
+  ++score_.invalid_actions;
+  r.info.action_kind = "invalid";
+  r.info.parsed_action = std::string(parsed);
+  r.info.errors.push_back(std::string(error));
+  Message m{"system", absl::StrCat("Invalid action: ", error)};
+  r.observation.messages.push_back(m);
+  transcript_.push_back(m);
+  AddPenalties(&r, 0, 0, 1);
+  return r;
+}
+
+absl::StatusOr<StepResult> Episode::StepText(absl::string_view text) {
+  if (done_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("episode for case '", case_->id, "' has ended (", score_.end_reason,
+                     "); reset a new one"));
+  }
+  absl::StatusOr<Action> a = ParseTaggedAction(text);
+  if (!a.ok()) {
+    ++turns_;
+    std::string shown(text.substr(0, 200));
+    transcript_.push_back({"doctor", shown});
+    StepResult r = Invalid(shown, a.status().message());
+    r.info.turn = turns_;
+    r.info.total_cost_usd = cost_usd_;
+    if (turns_ >= options_.max_turns) Finish(&r, "turn_limit");
+    return r;
+  }
+  return Step(*a);
+}
+
+absl::StatusOr<StepResult> Episode::Step(const Action& action) {
+  if (done_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("episode for case '", case_->id, "' has ended (", score_.end_reason,
+                     "); reset a new one"));
+  }
+  ++turns_;
+  StepResult r;
+  std::string parsed = FormatAction(action);
+  if (absl::Status s = ValidateAction(action); !s.ok()) {
+    transcript_.push_back({"doctor", parsed.substr(0, 200)});
+    r = Invalid(parsed.substr(0, 200), s.message());
+  } else {
+    transcript_.push_back({"doctor", parsed});
+    r.info.action_kind = ActionKindName(action.kind);
+    r.info.parsed_action = parsed;
+    double usd = 0;
+    int discomfort = 0;
+    auto open_visit = [&] {
+      if (!in_visit_) {
+        in_visit_ = true;
+        usd += options_.visit_fee_usd;
+        score_.visit_cost_usd += options_.visit_fee_usd;
+        ++score_.visits;
+        r.info.visit_opened = true;
+      }
+    };
+    switch (action.kind) {
+      case Action::kAsk: {
+        agents::PatientReply reply = patient_->Answer(action.question);
+        open_visit();
+        ++score_.questions;
+        for (int f : reply.revealed_facts) {
+          const std::string& id = case_->facts[f].id;
+          if (evidence_.facts_revealed.insert(id).second) facts_order_.push_back(id);
+        }
+        r.observation.messages.push_back({"patient", reply.text});
+        break;
+      }
+      case Action::kExamine: {
+        agents::ExamReply reply = gatekeeper_->Examine(action.system);
+        std::vector<std::string> lines;
+        for (const auto& e : reply.results) {
+          evidence_.systems_examined.insert(e.system);
+          const cases::ExamSystem* sys = world_->exams().FindById(e.system);
+          std::string label = sys != nullptr ? sys->name : e.system;
+          if (!e.maneuver.empty()) absl::StrAppend(&label, " (", e.maneuver, ")");
+          lines.push_back(absl::StrCat(label, ": ", e.finding));
+          Finding f;
+          f.kind = "exam";
+          f.name = e.system;
+          f.result = e.finding;
+          f.abnormal = e.abnormal;
+          r.observation.findings.push_back(std::move(f));
+        }
+        for (const auto& err : reply.errors) {
+          lines.push_back(absl::StrCat("Not examined: ", err));
+          r.info.errors.push_back(err);
+        }
+        if (!reply.results.empty()) {
+          open_visit();
+          ++score_.exams;
+        }
+        r.observation.messages.push_back({"gatekeeper", absl::StrJoin(lines, "\n")});
+        break;
+      }
+      case Action::kOrder: {
+        agents::OrderReply reply = gatekeeper_->Order(action.tests);
+        std::vector<std::string> lines;
+        for (const auto& t : reply.results) {
+          evidence_.tests_ordered.insert(t.test->id);
+          usd += t.test->usd;
+          discomfort += t.test->discomfort;
+          score_.test_cost_usd += t.test->usd;
+          ++score_.tests_ordered;
+          lines.push_back(absl::StrCat(Capitalize(t.test->name), ": ", t.result));
+          Finding f;
+          f.kind = "test";
+          f.name = t.test->name;
+          f.catalog_id = t.test->id;
+          f.result = t.result;
+          f.abnormal = t.abnormal;
+          f.value = t.value;
+          f.unit = t.unit;
+          f.reference_range = t.reference_range;
+          f.cost_usd = t.test->usd;
+          f.discomfort = t.test->discomfort;
+          r.observation.findings.push_back(std::move(f));
+        }
+        for (const auto& err : reply.errors) {
+          lines.push_back(absl::StrCat("Not done: ", err));
+          r.info.errors.push_back(err);
+        }
+        // An order ends the current visit: the next question opens (and pays for) a new one.
+        if (!reply.results.empty()) in_visit_ = false;
+        r.observation.messages.push_back({"gatekeeper", absl::StrJoin(lines, "\n")});
+        break;
+      }
+      case Action::kDiagnose: {
+        score_.diagnosis = action.diagnosis;
+        score_.icd10 = action.icd10;
+        score_.differential = action.differential;
+        score_.confidence = action.confidence;
+        evidence_.diagnosis = action.diagnosis;
+        evidence_.differential = action.differential;
+        r.observation.messages.push_back(
+            {"system", absl::StrCat("Diagnosis recorded: ", action.diagnosis,
+                                    ". The consultation is over.")});
+        break;
+      }
+    }
+    cost_usd_ += usd;
+    score_.discomfort += discomfort;
+    r.info.step_cost_usd = usd;
+    r.info.step_discomfort = discomfort;
+    AddPenalties(&r, usd, discomfort, 0);
+    for (const auto& m : r.observation.messages) transcript_.push_back(m);
+    if (action.kind == Action::kDiagnose) {
+      r.info.turn = turns_;
+      r.info.total_cost_usd = cost_usd_;
+      Finish(&r, "diagnosis");
+      return r;
+    }
+  }
+  r.info.turn = turns_;
+  r.info.total_cost_usd = cost_usd_;
+  if (options_.budget_usd > 0 && cost_usd_ >= options_.budget_usd) {
+    Finish(&r, "budget");
+  } else if (turns_ >= options_.max_turns) {
+    Finish(&r, "turn_limit");
+  }
+  return r;
+}
+
+void Episode::EndWithoutDiagnosis(const char* reason) {
+  if (done_) return;
+  StepResult ignored;
+  Finish(&ignored, reason);
+}
+
+void Episode::Finish(StepResult* r, const char* reason) {
+  done_ = true;
+  const bool diagnosed = absl::string_view(reason) == "diagnosis";
+  r->terminated = diagnosed;
+  r->truncated = !diagnosed;
+  score_.terminated = diagnosed;
+  score_.truncated = !diagnosed;
+  score_.end_reason = reason;
+  score_.turns = turns_;
+  score_.cost_usd = cost_usd_;
+  score_.true_diagnosis = case_->diagnosis.name;
+  score_.true_icd10 = case_->diagnosis.icd10;
+  score_.facts_revealed = facts_order_;
+  if (diagnosed) {
+    agents::Verdict v = judge_->Evaluate(case_->diagnosis, score_.diagnosis, score_.icd10,
+                                         score_.differential);
+    score_.judge_score = v.score;
+    score_.correct = v.correct;
+    score_.judge_reason = v.reason;
+  } else {
+    score_.judge_score = 1;
+    score_.correct = false;
+    score_.judge_reason = absl::StrCat("no diagnosis (", reason, ")");
+  }
+  std::vector<std::string> transcript_lines;
+  for (const auto& m : transcript_) transcript_lines.push_back(absl::StrCat(m.role, ": ", m.content));
+  evidence_.transcript = absl::StrJoin(transcript_lines, "\n");
+  const agents::Judge* judge = judge_.get();
+  score_.rubric = rubrics::GradeRubric(
+      world_->RubricFor(*case_), evidence_,
+      [judge](absl::string_view a, absl::string_view t) { return judge->Matches(a, t); }, nullptr);
+  const RewardWeights& w = options_.weights;
+  double dx = score_.correct ? w.diagnosis : 0.0;
+  double rub = w.rubric * score_.rubric.coverage;
+  score_.reward_breakdown["diagnosis"] = dx;
+  score_.reward_breakdown["rubric"] = rub;
+  r->reward_breakdown["diagnosis"] += dx;
+  r->reward_breakdown["rubric"] += rub;
+  r->reward += dx + rub;
+  if (!options_.dense_reward) {
+    for (const char* k : {"cost", "discomfort", "turns", "invalid_actions"}) {
+      r->reward_breakdown[k] += score_.reward_breakdown[k];
+      r->reward += score_.reward_breakdown[k];
+    }
+  }
+  score_.total_reward = 0;
+  for (const auto& [k, v] : score_.reward_breakdown) score_.total_reward += v;
+}
+
+}  // namespace clinsim::env

@@ -1,0 +1,191 @@
+// One consultation: the POMDP core. Reset with a case, a seed and options; Step with actions until
+// the doctor diagnoses (terminated) or the turn limit or budget is reached (truncated); then the
+// Score holds the verdict, costs and rubric coverage. The ground truth appears in no observation;
+// it is in the Score only, which exists only after the end.
+//
+// Costs follow SDBench: a physician visit fee (default $300) opens with the first Ask/Examine after
+// the start or after an Order, and covers consecutive Ask/Examine turns; tests are priced from the
+// catalog. Discomfort (0..3 per test) is reported beside money, never mixed into it.
+//
+// Reward = sum of named components (see docs/scoring.md for the formula and defaults):
+//   diagnosis  +w_diagnosis if correct        rubric     +w_rubric * coverage
+//   cost       -w_cost * usd / 1000           discomfort -w_discomfort * points
+//   turns      -w_turn * turns                invalid_actions -w_invalid * invalid actions
+// Sparse mode pays everything at the end; dense mode pays cost, discomfort, turns and invalid
+// actions as they happen. Both sum to the same episode total.
+//
+//   auto ep = Episode::Create(world, "cardiology_inferior_stemi", 7, {}).value();
+//   StepResult r = ep->StepText("ASK: Where does the pain go?").value();
+//   ...
+//   const Score& s = *ep->score();
+#ifndef CLINSIM_ENV_EPISODE_H_
+#define CLINSIM_ENV_EPISODE_H_
+
+#include "absl/strings/string_view.h"
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "agents/gatekeeper/gatekeeper.h"
+#include "agents/judge/judge.h"
+#include "agents/patient/patient.h"
+#include "env/action.h"
+#include "env/world.h"
+#include "rubrics/rubric.h"
+
+namespace clinsim::env {
+
+struct RewardWeights {
+  double diagnosis = 1.0;       // paid when the judge says correct (score >= 4)
+  double rubric = 0.5;          // times rubric coverage in [0, 1]
+  double cost_per_1000_usd = 0.1;
+  double discomfort = 0.01;     // per discomfort point
+  double turn = 0.0;            // per turn
+  double invalid_action = 0.05; // per invalid action
+};
+
+struct EpisodeOptions {
+  int max_turns = 40;
+  double budget_usd = 0;        // 0: no budget limit
+  double visit_fee_usd = 300;
+  RewardWeights weights;
+  bool dense_reward = false;
+};
+
+struct Message {
+  std::string role;  // doctor | patient | gatekeeper | system
+  std::string content;
+};
+
+// A structured finding revealed by one step (exam or test).
+struct Finding {
+  std::string kind;  // exam | test
+  std::string name;  // exam system id or catalog test name
+  std::string catalog_id;
+  std::string result;
+  bool abnormal = false;
+  std::optional<double> value;
+  std::string unit;
+  std::string reference_range;
+  double cost_usd = 0;
+  int discomfort = 0;
+};
+
+struct Observation {
+  std::vector<Message> messages;  // new this step (at reset: the presentation)
+  std::vector<Finding> findings;  // new this step
+};
+
+struct StepInfo {
+  std::string action_kind;    // ask | examine | order | diagnose | invalid
+  std::string parsed_action;  // how the action was understood, in tagged form
+  std::vector<std::string> errors;  // refusals, unknown tests, parse errors: nothing charged
+  double step_cost_usd = 0;
+  double total_cost_usd = 0;
+  int step_discomfort = 0;
+  int turn = 0;
+  bool visit_opened = false;
+};
+
+struct StepResult {
+  Observation observation;
+  double reward = 0;
+  std::map<std::string, double> reward_breakdown;
+  bool terminated = false;
+  bool truncated = false;
+  StepInfo info;
+};
+
+struct Score {
+  std::string case_id;
+  uint64_t seed = 0;
+  std::string specialty;
+  std::string difficulty;
+  // What the doctor said.
+  std::string diagnosis;
+  std::string icd10;
+  std::vector<std::string> differential;
+  std::optional<double> confidence;
+  // The verdict and the answer.
+  int judge_score = 1;
+  bool correct = false;
+  std::string judge_reason;
+  std::string true_diagnosis;
+  std::string true_icd10;
+  // Costs and effort.
+  double cost_usd = 0;
+  double visit_cost_usd = 0;
+  double test_cost_usd = 0;
+  int visits = 0;
+  int tests_ordered = 0;
+  int discomfort = 0;
+  int turns = 0;
+  int questions = 0;
+  int exams = 0;
+  int invalid_actions = 0;
+  bool terminated = false;
+  bool truncated = false;
+  std::string end_reason;  // diagnosis | turn_limit | budget
+  rubrics::RubricScore rubric;
+  double total_reward = 0;
+  std::map<std::string, double> reward_breakdown;  // episode totals per component
+  std::vector<std::string> facts_revealed;  // fact ids, in order
+};
+
+class Episode {
+ public:
+  static absl::StatusOr<std::unique_ptr<Episode>> Create(std::shared_ptr<const World> world,
+                                                         absl::string_view case_id, uint64_t seed,
+                                                         const EpisodeOptions& options);
+
+  const Observation& initial_observation() const { return initial_; }
+  // FAILED_PRECONDITION after the end; an invalid action is not a status error but an error
+  // observation that counts as a turn and an invalid action.
+  absl::StatusOr<StepResult> Step(const Action& action);
+  // Parses the tagged form; a parse error becomes an invalid-action step.
+  absl::StatusOr<StepResult> StepText(absl::string_view text);
+
+  // Ends the episode now without a diagnosis (truncated), e.g. when a player's input ends.
+  // No-op after the end.
+  void EndWithoutDiagnosis(const char* reason);
+
+  bool done() const { return done_; }
+  const Score* score() const { return done_ ? &score_ : nullptr; }
+  const std::vector<Message>& transcript() const { return transcript_; }
+  const cases::Case& case_data() const { return *case_; }
+  uint64_t seed() const { return seed_; }
+  int turns() const { return turns_; }
+  double cost_usd() const { return cost_usd_; }
+  const EpisodeOptions& options() const { return options_; }
+
+ private:
+  Episode() = default;
+  StepResult Invalid(absl::string_view parsed, absl::string_view error);
+  void Finish(StepResult* r, const char* reason);
+  void AddPenalties(StepResult* r, double usd, int discomfort, int invalid);
+
+  std::shared_ptr<const World> world_;
+  const cases::Case* case_ = nullptr;
+  uint64_t seed_ = 0;
+  EpisodeOptions options_;
+  std::unique_ptr<agents::Patient> patient_;
+  std::unique_ptr<agents::Gatekeeper> gatekeeper_;
+  std::unique_ptr<agents::Judge> judge_;
+  Observation initial_;
+  std::vector<Message> transcript_;
+  rubrics::RubricEvidence evidence_;
+  std::vector<std::string> facts_order_;
+  bool in_visit_ = false;
+  bool done_ = false;
+  int turns_ = 0;
+  double cost_usd_ = 0;
+  Score score_;
+};
+
+}  // namespace clinsim::env
+
+#endif  // CLINSIM_ENV_EPISODE_H_
