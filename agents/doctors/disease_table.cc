@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/container/flat_hash_set.h"
+#include "agents/patient/lexicon.h"
 #include "common/embedded_data.h"
 #include "common/json_reader.h"
 #include "common/text.h"
@@ -48,9 +50,11 @@ absl::StatusOr<DiseaseTable> DiseaseTable::FromJson(absl::string_view json_text,
         DiseaseFinding f;
         f.text = r.String((*fs)[k], "text", fp);
         f.weight = r.Number((*fs)[k], "weight", fp).value_or(1);
-        f.canonical = CanonicalPhrase(f.text);
+        for (auto& t : Lexicon::Default().Analyze(f.text)) {
+          if (t != "|") f.terms.push_back(std::move(t));
+        }
         dis.total_weight += f.weight;
-        if (!f.canonical.empty()) dis.findings.push_back(std::move(f));
+        if (!f.terms.empty()) dis.findings.push_back(std::move(f));
       }
     }
     t.diseases_.push_back(std::move(dis));
@@ -74,32 +78,44 @@ const DiseaseTable& DiseaseTable::Default() {
 }
 
 std::vector<double> DiseaseTable::ScoreText(absl::string_view evidence) const {
-  // Affirmed clauses only, as one canonical (stemmed) text.
-  std::string affirmed = " ";
-  std::string clause;
-  auto flush = [&] {
-    std::string norm = NormalizeText(clause);
+  const Lexicon& lex = Lexicon::Default();
+  // One term set per sentence, holding the parts before the first negated part.
+  std::vector<absl::flat_hash_set<std::string>> sentences(1);
+  bool negated = false;
+  std::string part;
+  auto flush_part = [&] {
+    std::string norm = NormalizeText(part);
     std::vector<absl::string_view> words = Tokenize(norm);
-    if (!words.empty() && !Negated(words)) {
-      for (absl::string_view w : words) absl::StrAppend(&affirmed, Stem(w), " ");
-      affirmed += "| ";
+    negated = negated || Negated(words);
+    if (!negated) {
+      for (auto& t : lex.Analyze(part)) sentences.back().insert(std::move(t));
     }
-    clause.clear();
+    part.clear();
   };
   for (char c : evidence) {
-    if (c == '.' || c == ';' || c == ',' || c == '\n' || c == ':' || c == '?' || c == '!') {
-      flush();
+    if (c == '.' || c == ';' || c == '\n' || c == ':' || c == '?' || c == '!') {
+      flush_part();
+      negated = false;
+      if (!sentences.back().empty()) sentences.emplace_back();
+    } else if (c == ',') {
+      flush_part();
     } else {
-      clause.push_back(c);
+      part.push_back(c);
     }
   }
-  flush();
-  absl::string_view text(affirmed);
+  flush_part();
   std::vector<double> scores(diseases_.size(), 0.0);
   for (size_t i = 0; i < diseases_.size(); ++i) {
     double s = 0;
     for (const auto& f : diseases_[i].findings) {
-      if (ContainsPhrase(text, f.canonical)) s += f.weight;
+      for (const auto& sent : sentences) {
+        bool all = std::all_of(f.terms.begin(), f.terms.end(),
+                               [&](const std::string& t) { return sent.contains(t); });
+        if (all) {
+          s += f.weight;
+          break;
+        }
+      }
     }
     // Diseases with long finding lists would win on volume alone; damp by their size.
     scores[i] = diseases_[i].total_weight > 0 ? s / std::sqrt(diseases_[i].total_weight) : 0;

@@ -18,7 +18,7 @@ namespace clinsim::agents {
 
 struct DiseaseFinding {
   std::string text;
-  std::string canonical;  // stemmed phrase
+  std::vector<std::string> terms;  // analysed by the patient Lexicon (stems + synonym concepts)
   double weight = 1;
 };
 
@@ -37,8 +37,9 @@ class DiseaseTable {
   static const DiseaseTable& Default();
   const std::vector<Disease>& diseases() const { return diseases_; }
 
-  // Scores every disease against affirmed evidence. Clauses that deny or call something normal
-  // ("No fever", "no murmurs", "within normal limits") are ignored.
+  // Scores every disease against affirmed evidence. A finding counts when all its terms occur in
+  // the affirmed part of one sentence: the comma-separated parts before the first denial or
+  // "normal" ("Pale, diaphoretic, no murmurs or rubs" affirms pale and diaphoretic only).
   std::vector<double> ScoreText(absl::string_view evidence) const;
 
  private:

@@ -1,0 +1,86 @@
+// The retrieval test set (tests/data/retrieval/*.json): questions written by the project, each
+// with the facts that should answer it. Precision and recall are measured per question type and
+// must stay at or above the thresholds below. Run with --gtest_also_run_disabled_tests=0 and look
+// at the printed table for the figures.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "agents/patient/fact_retriever.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "testing/fixtures.h"
+
+namespace clinsim::agents {
+namespace {
+
+struct Tally {
+  int questions = 0;
+  int expected = 0;   // expected facts
+  int returned = 0;   // facts returned
+  int correct = 0;    // returned and expected
+  int absent_ok = 0;  // "absent" questions answered with no fact
+};
+
+TEST(Retrieval, PrecisionAndRecallOnTheProjectTestSet) {
+  auto world = clinsim::testing::BundledWorld();
+  std::filesystem::path dir = std::filesystem::path(CLINSIM_SOURCE_DIR) / "tests/data/retrieval";
+  ASSERT_TRUE(std::filesystem::is_directory(dir));
+  std::map<std::string, Tally> by_type;
+  Tally all;
+  int files = 0;
+  std::vector<std::string> misses;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    nlohmann::json j = nlohmann::json::parse(in);
+    const cases::Case* c = world->FindCase(j["case_id"].get<std::string>());
+    ASSERT_NE(c, nullptr) << entry.path();
+    ++files;
+    auto index = world->FactIndexFor(*c);
+    for (const auto& item : j["items"]) {
+      std::string q = item["question"];
+      std::string type = item.value("type", "paraphrase");
+      std::set<std::string> expected;
+      for (const auto& e : item["expected"]) expected.insert(e.get<std::string>());
+      std::set<std::string> got;
+      for (int f : index->Retrieve(q).AllFacts()) got.insert(c->facts[f].id);
+      for (Tally* t : {&by_type[type], &all}) {
+        ++t->questions;
+        t->expected += static_cast<int>(expected.size());
+        t->returned += static_cast<int>(got.size());
+        for (const auto& g : got) t->correct += expected.contains(g);
+        if (expected.empty() && got.empty()) ++t->absent_ok;
+      }
+      if (got != expected && misses.size() < 40) {
+        std::string g;
+        for (const auto& x : got) g += x + " ";
+        std::string e;
+        for (const auto& x : expected) e += x + " ";
+        misses.push_back(c->id + ": '" + q + "' expected [" + e + "] got [" + g + "]");
+      }
+    }
+  }
+  ASSERT_GE(files, 20);
+  auto pr = [](const Tally& t) {
+    double p = t.returned == 0 ? 1.0 : static_cast<double>(t.correct) / t.returned;
+    double r = t.expected == 0 ? 1.0 : static_cast<double>(t.correct) / t.expected;
+    return std::make_pair(p, r);
+  };
+  printf("\nretrieval: %d files, %d questions\n%-12s %9s %9s %9s\n", files, all.questions, "type",
+         "questions", "precision", "recall");
+  for (const auto& [type, t] : by_type) {
+    auto [p, r] = pr(t);
+    printf("%-12s %9d %9.3f %9.3f\n", type.c_str(), t.questions, p, r);
+  }
+  auto [p, r] = pr(all);
+  printf("%-12s %9d %9.3f %9.3f\n", "all", all.questions, p, r);
+  for (const auto& m : misses) printf("  miss: %s\n", m.c_str());
+  // Floors: raise them as the matcher improves, never lower them to make a change pass.
+  EXPECT_GE(p, 0.80);
+  EXPECT_GE(r, 0.80);
+}
+
+}  // namespace
+}  // namespace clinsim::agents

@@ -1,0 +1,50 @@
+# Runs the clinsim program as a user would and checks its output and exit codes.
+# Invoked by ctest: cmake -DCLINSIM=path/to/clinsim -P cli_test.cmake
+function(expect_run)
+  cmake_parse_arguments(A "" "EXIT;INPUT;CONTAINS;NAME" "ARGS" ${ARGN})
+  if(A_INPUT)
+    file(WRITE "${CMAKE_CURRENT_BINARY_DIR}/cli_input_${A_NAME}.txt" "${A_INPUT}")
+    execute_process(COMMAND ${CLINSIM} ${A_ARGS}
+      INPUT_FILE "${CMAKE_CURRENT_BINARY_DIR}/cli_input_${A_NAME}.txt"
+      RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  else()
+    execute_process(COMMAND ${CLINSIM} ${A_ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  endif()
+  if(NOT rc EQUAL A_EXIT)
+    message(FATAL_ERROR "${A_NAME}: exit ${rc}, expected ${A_EXIT}\nstdout:\n${out}\nstderr:\n${err}")
+  endif()
+  if(A_CONTAINS)
+    string(FIND "${out}${err}" "${A_CONTAINS}" pos)
+    if(pos EQUAL -1)
+      message(FATAL_ERROR "${A_NAME}: output lacks '${A_CONTAINS}'\nstdout:\n${out}\nstderr:\n${err}")
+    endif()
+  endif()
+endfunction()
+
+expect_run(NAME help ARGS --help EXIT 0 CONTAINS "bench")
+expect_run(NAME bench_help ARGS bench --help EXIT 0 CONTAINS "--seeds=1")
+expect_run(NAME unknown_flag ARGS bench --no-such-flag EXIT 2 CONTAINS "unknown flag --no-such-flag")
+expect_run(NAME unknown_command ARGS frobnicate EXIT 2 CONTAINS "unknown command")
+expect_run(NAME unknown_case ARGS play --case nope EXIT 2 CONTAINS "unknown case 'nope'")
+expect_run(NAME list ARGS cases list EXIT 0 CONTAINS "cardiology_inferior_stemi")
+expect_run(NAME show_hides ARGS cases show cardiology_inferior_stemi EXIT 0 CONTAINS "doctor's view")
+expect_run(NAME show_reveal ARGS cases show cardiology_inferior_stemi --reveal EXIT 0 CONTAINS "I21.19")
+expect_run(NAME validate_missing ARGS cases validate /no/such/dir EXIT 1 CONTAINS "does not exist")
+expect_run(NAME play_pipe ARGS play --case cardiology_inferior_stemi --seed 3 EXIT 0
+  INPUT "Does the pain go anywhere?\nORDER: ecg, troponin\nDIAGNOSIS: inferior STEMI\n"
+  CONTAINS "judge:            5/5, correct")
+expect_run(NAME play_eof ARGS play --case cardiology_inferior_stemi EXIT 0
+  INPUT "Any fever?\n" CONTAINS "input ended before a diagnosis")
+expect_run(NAME play_after_bad ARGS play --case cardiology_inferior_stemi EXIT 0
+  INPUT "ORDER:\nEXAMINE: heart\nDIAGNOSIS: gout\n" CONTAINS "Invalid action")
+
+# bench --json twice with the same flags gives the same bytes.
+set(j1 "${CMAKE_CURRENT_BINARY_DIR}/cli_bench1.json")
+set(j2 "${CMAKE_CURRENT_BINARY_DIR}/cli_bench2.json")
+expect_run(NAME bench1 ARGS bench --seeds 2 --threads 2 --json ${j1} EXIT 0 CONTAINS "overall")
+expect_run(NAME bench2 ARGS bench --seeds 2 --threads 1 --json ${j2} EXIT 0 CONTAINS "overall")
+file(READ ${j1} a)
+file(READ ${j2} b)
+if(NOT a STREQUAL b)
+  message(FATAL_ERROR "bench --json differs between two runs with the same flags")
+endif()

@@ -1,0 +1,64 @@
+// The shared conformance test (OpenSpiel's RandomSimTest, dm_env_rpc's compliance suite): every
+// bundled case is played to the end by every built-in non-interactive doctor under several seeds,
+// and must finish without error, show the doctor nothing that names the diagnosis before the end,
+// and replay byte-identically from its seed.
+#include "apps/clinsim/bench_runner.h"
+#include "cases/case_loader.h"
+#include "common/text.h"
+#include "env/serialize.h"
+#include "gtest/gtest.h"
+#include "testing/fixtures.h"
+
+namespace clinsim::env {
+namespace {
+
+// Test names are echoes of what the doctor ordered ("Malaria smear: ...") and the same for every
+// case, so they are removed before looking for the answer in a message.
+std::string WithoutTestNames(const std::string& normalized, const cases::TestCatalog& catalog) {
+  std::string out = " " + normalized + " ";
+  for (const auto& t : catalog.tests()) {
+    std::string name = " " + CollapseText(t.name) + " ";
+    for (size_t p; (p = out.find(name)) != std::string::npos;) out.replace(p, name.size(), " | ");
+  }
+  return out;
+}
+
+class Conformance : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Conformance, EveryCasePlaysToTheEndLeaksNothingAndReplays) {
+  auto world = clinsim::testing::BundledWorld();
+  const std::string doctor = GetParam();
+  int episodes = 0;
+  for (const auto& c : world->library().cases()) {
+    std::vector<std::string> secrets = cases::SecretPhrases(c);
+    for (uint64_t seed : {0u, 1u, 17u}) {
+      SCOPED_TRACE(c.id + " seed " + std::to_string(seed));
+      std::vector<Message> t1, t2;
+      auto s1 = apps::PlayEpisode(world, doctor, c.id, seed, EpisodeOptions{}, &t1);
+      auto s2 = apps::PlayEpisode(world, doctor, c.id, seed, EpisodeOptions{}, &t2);
+      ASSERT_TRUE(s1.ok()) << s1.status();
+      ASSERT_TRUE(s2.ok()) << s2.status();
+      EXPECT_TRUE(s1->terminated || s1->truncated);
+      EXPECT_EQ(MessagesToJson(t1).dump() + ScoreToJson(*s1).dump(),
+                MessagesToJson(t2).dump() + ScoreToJson(*s2).dump());
+      // Everything the environment said before the end; the last message records the doctor's
+      // own diagnosis and is said after the end.
+      size_t end = t1.size();
+      if (s1->terminated) --end;
+      for (size_t i = 0; i < end; ++i) {
+        if (t1[i].role == "doctor") continue;
+        std::string norm = WithoutTestNames(CollapseText(t1[i].content), world->tests());
+        for (const auto& s : secrets) {
+          EXPECT_FALSE(ContainsPhrase(norm, s)) << "leak of '" << s << "' in: " << t1[i].content;
+        }
+      }
+      ++episodes;
+    }
+  }
+  EXPECT_GE(episodes, 120);
+}
+
+INSTANTIATE_TEST_SUITE_P(BuiltInDoctors, Conformance, ::testing::Values("random", "scripted"));
+
+}  // namespace
+}  // namespace clinsim::env
