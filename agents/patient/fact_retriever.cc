@@ -10,11 +10,6 @@
 namespace clinsim::agents {
 namespace {
 
-// A fact must cover this share of a clause's idf mass to be selected...
-constexpr float kMinCoverage = 0.5f;
-// ...and score within this ratio of the clause's best fact.
-constexpr float kRelativeScore = 0.6f;
-constexpr float kKeywordWeight = 2.0f;
 constexpr float kTextWeight = 1.0f;
 
 // Words that make a clause a request for the diagnosis; the patient never knows the answer.
@@ -61,7 +56,9 @@ std::vector<int> Retrieval::AllFacts() const {
   return out;
 }
 
-FactIndex::FactIndex(const cases::Case& c, const Lexicon& lexicon) : case_(&c), lexicon_(&lexicon) {
+FactIndex::FactIndex(const cases::Case& c, const Lexicon& lexicon, MatcherParams params)
+    : params_(params), case_(&c), lexicon_(&lexicon) {
+  const float kKeywordWeight = params_.keyword_weight;
   const int n = static_cast<int>(c.facts.size());
   fact_terms_.resize(n);
   for (int i = 0; i < n; ++i) {
@@ -86,7 +83,8 @@ FactIndex::FactIndex(const cases::Case& c, const Lexicon& lexicon) : case_(&c), 
     }
   }
   for (const auto& [t, d] : df) idf_[t] = std::log(1.0f + static_cast<float>(n) / d);
-  unknown_idf_ = std::log(1.0f + static_cast<float>(std::max(n, 1))) * 0.5f;
+  // A word no fact uses is rarer than any word a fact uses: it weighs as much as the rarest.
+  unknown_idf_ = params_.unknown_weight * std::log(1.0f + static_cast<float>(std::max(n, 1)));
   for (auto& [t, list] : postings_) {
     std::sort(list.begin(), list.end(), [](const Posting& a, const Posting& b) { return a.fact < b.fact; });
   }
@@ -135,10 +133,10 @@ ClauseMatch FactIndex::MatchClause(const std::vector<std::string>& terms) const 
     Score(ts, &cov, &sc);
     float top = 0;
     for (size_t i = 0; i < n; ++i) {
-      if (cov[i] >= kMinCoverage) top = std::max(top, sc[i]);
+      if (cov[i] >= params_.min_coverage) top = std::max(top, sc[i]);
     }
     for (size_t i = 0; i < n; ++i) {
-      if (cov[i] >= kMinCoverage && sc[i] >= kRelativeScore * top && sc[i] > 0) {
+      if (cov[i] >= params_.min_coverage && sc[i] >= params_.relative_score * top && sc[i] > 0) {
         selected[i] = true;
         best_score[i] = std::max(best_score[i], sc[i]);
       }

