@@ -52,27 +52,20 @@ absl::StatusOr<std::unique_ptr<Episode>> Episode::Create(std::shared_ptr<const W
   ep->score_.seed = seed;
   ep->score_.specialty = c->specialty;
   ep->score_.difficulty = c->difficulty;
-  for (const char* k : {"cost", "discomfort", "turns", "invalid_actions", "diagnosis", "rubric"}) {
-    ep->score_.reward_breakdown[k] = 0;
-  }
   return ep;
 }
 
 void Episode::AddPenalties(StepResult* r, double usd, int discomfort, int invalid) {
   const RewardWeights& w = options_.weights;
-  std::map<std::string, double> d = {{"cost", -w.cost_per_1000_usd * usd / 1000.0},
-                                     {"discomfort", -w.discomfort * discomfort},
-                                     {"turns", -w.turn},
-                                     {"invalid_actions", -w.invalid_action * invalid}};
-  for (const auto& [k, v] : d) {
-    score_.reward_breakdown[k] += v;
-    r->reward_breakdown.try_emplace(k, 0.0);
-    r->reward_breakdown.try_emplace("diagnosis", 0.0);
-    r->reward_breakdown.try_emplace("rubric", 0.0);
-    if (options_.dense_reward) {
-      r->reward_breakdown[k] += v;
-      r->reward += v;
-    }
+  RewardBreakdown d;
+  d.cost = -w.cost_per_1000_usd * usd / 1000.0;
+  d.discomfort = -w.discomfort * discomfort;
+  d.turns = -w.turn;
+  d.invalid_actions = -w.invalid_action * invalid;
+  score_.reward_breakdown += d;
+  if (options_.dense_reward) {
+    r->reward_breakdown += d;
+    r->reward += d.Sum();
   }
 }
 
@@ -283,19 +276,18 @@ void Episode::Finish(StepResult* r, const char* reason) {
   const RewardWeights& w = options_.weights;
   double dx = score_.correct ? w.diagnosis : 0.0;
   double rub = w.rubric * score_.rubric.coverage;
-  score_.reward_breakdown["diagnosis"] = dx;
-  score_.reward_breakdown["rubric"] = rub;
-  r->reward_breakdown["diagnosis"] += dx;
-  r->reward_breakdown["rubric"] += rub;
-  r->reward += dx + rub;
+  score_.reward_breakdown.diagnosis = dx;
+  score_.reward_breakdown.rubric = rub;
+  r->reward_breakdown.diagnosis += dx;
+  r->reward_breakdown.rubric += rub;
   if (!options_.dense_reward) {
-    for (const char* k : {"cost", "discomfort", "turns", "invalid_actions"}) {
-      r->reward_breakdown[k] += score_.reward_breakdown[k];
-      r->reward += score_.reward_breakdown[k];
-    }
+    // Sparse: the penalties accumulated over the episode are paid now.
+    RewardBreakdown penalties = score_.reward_breakdown;
+    penalties.diagnosis = penalties.rubric = 0;
+    r->reward_breakdown += penalties;
   }
-  score_.total_reward = 0;
-  for (const auto& [k, v] : score_.reward_breakdown) score_.total_reward += v;
+  r->reward = r->reward_breakdown.Sum();
+  score_.total_reward = score_.reward_breakdown.Sum();
 }
 
 }  // namespace clinsim::env

@@ -48,6 +48,33 @@ struct RewardWeights {
   double invalid_action = 0.05; // per invalid action
 };
 
+// The named reward components of one step or of a whole episode. Fixed fields, not a map: the
+// hot path fills one per step.
+struct RewardBreakdown {
+  double diagnosis = 0;
+  double rubric = 0;
+  double cost = 0;
+  double discomfort = 0;
+  double turns = 0;
+  double invalid_actions = 0;
+
+  double Sum() const { return diagnosis + rubric + cost + discomfort + turns + invalid_actions; }
+  std::map<std::string, double> ToMap() const {
+    return {{"diagnosis", diagnosis},   {"rubric", rubric},
+            {"cost", cost},             {"discomfort", discomfort},
+            {"turns", turns},           {"invalid_actions", invalid_actions}};
+  }
+  RewardBreakdown& operator+=(const RewardBreakdown& o) {
+    diagnosis += o.diagnosis;
+    rubric += o.rubric;
+    cost += o.cost;
+    discomfort += o.discomfort;
+    turns += o.turns;
+    invalid_actions += o.invalid_actions;
+    return *this;
+  }
+};
+
 struct EpisodeOptions {
   int max_turns = 40;
   double budget_usd = 0;        // 0: no budget limit
@@ -94,7 +121,7 @@ struct StepInfo {
 struct StepResult {
   Observation observation;
   double reward = 0;
-  std::map<std::string, double> reward_breakdown;
+  RewardBreakdown reward_breakdown;
   bool terminated = false;
   bool truncated = false;
   StepInfo info;
@@ -132,7 +159,7 @@ struct Score {
   std::string end_reason;  // diagnosis | turn_limit | budget
   rubrics::RubricScore rubric;
   double total_reward = 0;
-  std::map<std::string, double> reward_breakdown;  // episode totals per component
+  RewardBreakdown reward_breakdown;  // episode totals per component
   std::vector<std::string> facts_revealed;  // fact ids, in order
 };
 

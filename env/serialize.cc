@@ -40,7 +40,7 @@ nlohmann::json ScoreToJson(const Score& s) {
       {"rubric_ungraded", s.rubric.ungraded},
       {"rubric_items", items},
       {"total_reward", s.total_reward},
-      {"reward_breakdown", s.reward_breakdown},
+      {"reward_breakdown", s.reward_breakdown.ToMap()},
       {"facts_revealed", s.facts_revealed},
   };
   if (s.confidence) j["confidence"] = *s.confidence;
@@ -74,7 +74,7 @@ nlohmann::json ObservationToJson(const Observation& o) {
 nlohmann::json StepResultToJson(const StepResult& r) {
   return {{"observation", ObservationToJson(r.observation)},
           {"reward", r.reward},
-          {"reward_breakdown", r.reward_breakdown},
+          {"reward_breakdown", r.reward_breakdown.ToMap()},
           {"terminated", r.terminated},
           {"truncated", r.truncated},
           {"info",

@@ -85,38 +85,46 @@ std::string NormalizeIcd10(absl::string_view code) {
   return out;
 }
 
-RuleJudge::RuleJudge() {
-  if (auto text = embedded::Find("agents/judge/data/abbreviations.json")) {
-    auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_object() && j.contains("abbreviations") && j["abbreviations"].is_object()) {
-      for (const auto& [k, v] : j["abbreviations"].items()) {
-        if (v.is_string()) abbreviations_[k] = v.get<std::string>();
-      }
-    }
-  }
-  // General disease -> ICD-10 knowledge (the same table the scripted doctor uses); it lets the
-  // judge recognise "same code" and "same category" answers worded differently from the case.
-  if (auto text = embedded::Find("agents/doctors/data/disease_table.json")) {
-    auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_object() && j.contains("diseases") && j["diseases"].is_array()) {
-      for (const auto& d : j["diseases"]) {
-        if (d.contains("name") && d["name"].is_string() && d.contains("icd10") &&
-            d["icd10"].is_string()) {
-          icd_by_name_.try_emplace(Canonical(d["name"].get<std::string>()),
-                                   NormalizeIcd10(d["icd10"].get<std::string>()));
+RuleJudge::RuleJudge() : tables_(SharedTables()) {}
+
+const RuleJudge::Tables& RuleJudge::SharedTables() {
+  static const Tables* const kTables = [] {
+    auto* t = new Tables;
+    if (auto text = embedded::Find("agents/judge/data/abbreviations.json")) {
+      auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.contains("abbreviations") && j["abbreviations"].is_object()) {
+        for (const auto& [k, v] : j["abbreviations"].items()) {
+          if (v.is_string()) t->abbreviations[k] = v.get<std::string>();
         }
       }
     }
-  }
+    // General disease -> ICD-10 knowledge (the table the scripted doctor uses); it lets the judge
+    // recognise "same code" and "same category" answers worded differently from the case.
+    if (auto text = embedded::Find("agents/doctors/data/disease_table.json")) {
+      auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.contains("diseases") && j["diseases"].is_array()) {
+        for (const auto& d : j["diseases"]) {
+          if (d.contains("name") && d["name"].is_string() && d.contains("icd10") &&
+              d["icd10"].is_string()) {
+            t->icd_by_name.try_emplace(
+                absl::StrJoin(CanonicalWords(d["name"].get<std::string>(), t->abbreviations), " "),
+                NormalizeIcd10(d["icd10"].get<std::string>()));
+          }
+        }
+      }
+    }
+    return t;
+  }();
+  return *kTables;
 }
 
 std::string RuleJudge::Canonical(absl::string_view name) const {
-  return absl::StrJoin(CanonicalWords(name, abbreviations_), " ");
+  return absl::StrJoin(CanonicalWords(name, tables_.abbreviations), " ");
 }
 
 bool RuleJudge::Matches(absl::string_view answer, absl::string_view target) const {
-  std::vector<std::string> a = CanonicalWords(answer, abbreviations_);
-  std::vector<std::string> t = CanonicalWords(target, abbreviations_);
+  std::vector<std::string> a = CanonicalWords(answer, tables_.abbreviations);
+  std::vector<std::string> t = CanonicalWords(target, tables_.abbreviations);
   if (a.empty() || t.empty()) return false;
   if (a == t) return true;
   // Negated answers ("not MI") never match.
@@ -154,7 +162,7 @@ Verdict RuleJudge::Evaluate(const cases::Diagnosis& truth, absl::string_view dia
   }
   std::string truth_code = NormalizeIcd10(truth.icd10);
   if (code.empty()) {
-    if (auto it = icd_by_name_.find(Canonical(primary)); it != icd_by_name_.end()) code = it->second;
+    if (auto it = tables_.icd_by_name.find(Canonical(primary)); it != tables_.icd_by_name.end()) code = it->second;
   }
   if (!code.empty() && code == truth_code) {
     v.score = 4;

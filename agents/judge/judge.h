@@ -49,8 +49,13 @@ class RuleJudge : public Judge {
   bool Matches(absl::string_view answer, absl::string_view target) const override;
 
  private:
-  absl::flat_hash_map<std::string, std::string> abbreviations_;
-  absl::flat_hash_map<std::string, std::string> icd_by_name_;  // canonical name -> code
+  struct Tables {
+    absl::flat_hash_map<std::string, std::string> abbreviations;
+    absl::flat_hash_map<std::string, std::string> icd_by_name;  // canonical name -> code
+  };
+  // Parsed once per process and shared by every judge: Reset must stay cheap.
+  static const Tables& SharedTables();
+  const Tables& tables_;
 };
 
 // "I21.19" / "i2119" -> "I2119".

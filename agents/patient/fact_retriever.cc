@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "absl/container/flat_hash_set.h"
+#include "cases/case_loader.h"
 #include "common/text.h"
 
 namespace clinsim::agents {
@@ -59,6 +60,12 @@ std::vector<int> Retrieval::AllFacts() const {
 FactIndex::FactIndex(const cases::Case& c, const Lexicon& lexicon, MatcherParams params)
     : params_(params), case_(&c), lexicon_(&lexicon) {
   const float kKeywordWeight = params_.keyword_weight;
+  secrets_ = cases::SecretPhrases(c);
+  for (const auto& f : c.facts) {
+    std::string norm = CollapseText(f.text);
+    fact_leaks_.push_back(std::any_of(secrets_.begin(), secrets_.end(),
+                                      [&](const std::string& s) { return ContainsPhrase(norm, s); }));
+  }
   const int n = static_cast<int>(c.facts.size());
   fact_terms_.resize(n);
   for (int i = 0; i < n; ++i) {
@@ -154,7 +161,16 @@ ClauseMatch FactIndex::MatchClause(const std::vector<std::string>& terms) const 
   // Symptoms named in the clause that no selected fact covers are denied.
   // Symptoms are listed longest first; a shorter one inside a longer match is not denied again.
   std::vector<bool> used(terms.size(), false);
-  for (const Symptom& s : lexicon_->symptoms()) {
+  std::vector<int> candidates;
+  for (const auto& t : terms) {
+    if (const std::vector<int>* list = lexicon_->SymptomsStartingWith(t)) {
+      candidates.insert(candidates.end(), list->begin(), list->end());
+    }
+  }
+  std::sort(candidates.begin(), candidates.end());  // symptoms() is sorted longest first
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  for (int idx : candidates) {
+    const Symptom& s = lexicon_->symptoms()[idx];
     auto it = terms.begin();
     while ((it = std::search(it, terms.end(), s.terms.begin(), s.terms.end())) != terms.end()) {
       size_t pos = static_cast<size_t>(it - terms.begin());

@@ -49,6 +49,11 @@ class FactIndex {
   FactIndex(const cases::Case& c, const Lexicon& lexicon, MatcherParams params = {});
   Retrieval Retrieve(absl::string_view question) const;
   const cases::Case& case_data() const { return *case_; }
+  // Normalised diagnosis name and aliases of the case, and whether a fact's text contains one
+  // (the validator forbids it, but an unvalidated case may slip through): computed once here so
+  // the patient's leak guard costs nothing per question.
+  const std::vector<std::string>& secrets() const { return secrets_; }
+  bool FactNamesDiagnosis(int fact) const { return fact_leaks_[fact]; }
 
  private:
   struct Posting {
@@ -66,6 +71,8 @@ class FactIndex {
   absl::flat_hash_map<std::string, std::vector<Posting>> postings_;
   absl::flat_hash_map<std::string, float> idf_;
   std::vector<absl::flat_hash_map<std::string, float>> fact_terms_;
+  std::vector<std::string> secrets_;
+  std::vector<bool> fact_leaks_;
   float unknown_idf_ = 1.0f;
   int first_hpi_ = -1;
 };

@@ -67,6 +67,9 @@ absl::StatusOr<Lexicon> Lexicon::FromJson(absl::string_view json_text, absl::str
   std::stable_sort(lex.symptoms_.begin(), lex.symptoms_.end(), [](const Symptom& a, const Symptom& b) {
     return a.terms.size() > b.terms.size();
   });
+  for (int i = 0; i < static_cast<int>(lex.symptoms_.size()); ++i) {
+    lex.symptoms_by_first_term_[lex.symptoms_[i].terms[0]].push_back(i);
+  }
   return lex;
 }
 

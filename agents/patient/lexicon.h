@@ -33,6 +33,11 @@ class Lexicon {
   // stopwords. Conjunctions are kept as the separator term "|" so callers can split a clause.
   std::vector<std::string> Analyze(absl::string_view text) const;
   const std::vector<Symptom>& symptoms() const { return symptoms_; }
+  // Indexes into symptoms() of the symptoms whose first term is `term`, longest first.
+  const std::vector<int>* SymptomsStartingWith(const std::string& term) const {
+    auto it = symptoms_by_first_term_.find(term);
+    return it == symptoms_by_first_term_.end() ? nullptr : &it->second;
+  }
   // The canonical phrase of a concept term ("#17" -> "shortness of breath"), else "".
   absl::string_view ConceptName(absl::string_view term) const;
 
@@ -45,6 +50,7 @@ class Lexicon {
   absl::flat_hash_set<std::string> stop_stems_;
   std::vector<std::string> concept_names_;
   std::vector<Symptom> symptoms_;
+  absl::flat_hash_map<std::string, std::vector<int>> symptoms_by_first_term_;
 };
 
 }  // namespace clinsim::agents

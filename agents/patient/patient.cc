@@ -10,7 +10,15 @@
 namespace clinsim::agents {
 
 RulePatient::RulePatient(std::shared_ptr<const FactIndex> index, uint64_t seed)
-    : index_(std::move(index)), seed_(seed), secrets_(cases::SecretPhrases(index_->case_data())) {}
+    : index_(std::move(index)), seed_(seed) {}
+
+bool RulePatient::NamesDiagnosis(absl::string_view sentence) const {
+  std::string norm = CollapseText(sentence);
+  for (const auto& secret : index_->secrets()) {
+    if (ContainsPhrase(norm, secret)) return true;
+  }
+  return false;
+}
 
 // Wording variants are a pure function of (seed, what is being said), so the same question gets
 // the same words whenever it is asked.
@@ -25,14 +33,20 @@ PatientReply RulePatient::Answer(absl::string_view question) {
   Retrieval r = index_->Retrieve(question);
   PatientReply reply;
   std::vector<std::string> sentences;
+  std::vector<int> sentence_fact;  // the fact a sentence voices, or -1
+  auto say = [&](std::string s, int fact) {
+    sentences.push_back(std::move(s));
+    sentence_fact.push_back(fact);
+  };
   for (const ClauseMatch& m : r.clauses) {
     switch (m.intent) {
       case ClauseMatch::kFacts:
       case ClauseMatch::kOpener: {
         if (m.intent == ClauseMatch::kOpener) {
-          sentences.push_back(absl::StrCat(
-              Pick("opener", {"I came in because of ", "I'm here because of ", "It's my "}),
-              c.presentation.chief_complaint, "."));
+          say(absl::StrCat(
+                  Pick("opener", {"I came in because of ", "I'm here because of ", "It's my "}),
+                  c.presentation.chief_complaint, "."),
+              -1);
         }
         for (int f : m.facts) {
           if (std::find(reply.revealed_facts.begin(), reply.revealed_facts.end(), f) !=
@@ -40,38 +54,36 @@ PatientReply RulePatient::Answer(absl::string_view question) {
             continue;
           }
           reply.revealed_facts.push_back(f);
-          sentences.push_back(c.facts[f].text);
+          say(c.facts[f].text, f);
         }
         if (!m.denied.empty()) {
           std::string list = JoinWords(m.denied, " or ");
-          sentences.push_back(absl::StrCat(
-              Pick(list, {"No, I haven't had any ", "No, I haven't noticed any ", "No, no "}), list,
-              "."));
+          say(absl::StrCat(Pick(list, {"No, I haven't had any ", "No, I haven't noticed any ", "No, no "}),
+                           list, "."),
+              -1);
           reply.denied.insert(reply.denied.end(), m.denied.begin(), m.denied.end());
         }
         break;
       }
       case ClauseMatch::kDiagnosisRequest:
-        sentences.push_back(
-            "I really don't know what's causing it. That's what I was hoping you could tell me.");
+        say("I really don't know what's causing it. That's what I was hoping you could tell me.", -1);
         break;
       case ClauseMatch::kUnknown:
-        sentences.push_back(
-            Pick(absl::StrCat("unknown", sentences.size()),
-                 {"I'm not sure about that.", "I'm not sure, sorry.", "Hmm, I'm not really sure."}));
+        say(Pick(absl::StrCat("unknown", sentences.size()),
+                 {"I'm not sure about that.", "I'm not sure, sorry.", "Hmm, I'm not really sure."}),
+            -1);
         break;
     }
   }
-  if (sentences.empty()) sentences.push_back("Sorry, could you ask me that another way?");
-  // Last line of defence: no sentence that names the diagnosis is ever spoken.
-  for (auto& s : sentences) {
-    std::string norm = CollapseText(s);
-    for (const auto& secret : secrets_) {
-      if (ContainsPhrase(norm, secret)) {
-        s = "I'd rather not guess what it is.";
-        reply.leak_blocked = true;
-        break;
-      }
+  if (sentences.empty()) say("Sorry, could you ask me that another way?", -1);
+  // Last line of defence: no sentence that names the diagnosis is ever spoken. Fact sentences
+  // were checked once by the index; the rest (denials built from the lexicon) are checked here.
+  for (size_t i = 0; i < sentences.size(); ++i) {
+    bool leaks = sentence_fact[i] >= 0 ? index_->FactNamesDiagnosis(sentence_fact[i])
+                                       : NamesDiagnosis(sentences[i]);
+    if (leaks) {
+      sentences[i] = "I'd rather not guess what it is.";
+      reply.leak_blocked = true;
     }
   }
   // Repeated template sentences (two unknown clauses) are said once.

@@ -41,8 +41,9 @@ class RulePatient : public Patient {
   std::string Pick(absl::string_view target, std::initializer_list<absl::string_view> options) const;
 
   std::shared_ptr<const FactIndex> index_;
+  bool NamesDiagnosis(absl::string_view sentence) const;
+
   uint64_t seed_;
-  std::vector<std::string> secrets_;  // normalised diagnosis name and aliases
 };
 
 }  // namespace clinsim::agents
