@@ -58,9 +58,9 @@ const char* ActionKindName(Action::Kind k) {
 
 absl::string_view ActionGrammar() {
   return "One action per message: 'ASK: <questions>', 'EXAMINE: <systems>', "
-         "'ORDER: <test>, <test>, ...' or 'DIAGNOSIS: <name>' (optionally followed by lines "
-         "'ICD10: <code>', 'DIFFERENTIAL: <a>; <b>', 'CONFIDENCE: <0..1>'). Untagged text is a "
-         "question to the patient.";
+         "'ORDER: <test>, <test>, ...' or 'DIAGNOSIS: <name>' (optionally with 'ICD10: <code>', "
+         "'DIFFERENTIAL: <a>; <b>', 'CONFIDENCE: <0..1>' on further lines or after '|'). "
+         "Untagged text is a question to the patient.";
 }
 
 absl::Status ValidateAction(const Action& a) {
@@ -122,7 +122,9 @@ absl::StatusOr<Action> ParseTaggedAction(absl::string_view text) {
   std::string body;
   std::vector<std::string> untagged;
   bool have_icd = false, have_ddx = false, have_conf = false;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+  // A line may hold several tags separated by '|', so a one-line interface (play, a chat box)
+  // can send "DIAGNOSIS: x | ICD10: I21.19 | DIFFERENTIAL: a; b".
+  for (absl::string_view line : absl::StrSplit(text, absl::ByAnyChar("\n|"))) {
     absl::string_view rest;
     Tag t = LineTag(line, &rest);
     switch (t) {

@@ -1,7 +1,6 @@
 #include "absl/strings/string_view.h"
 #include "env/episode.h"
 
-#include <cctype>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -11,10 +10,6 @@
 namespace clinsim::env {
 namespace {
 
-std::string Capitalize(std::string s) {
-  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
-  return s;
-}
 
 }  // namespace
 
@@ -177,7 +172,7 @@ absl::StatusOr<StepResult> Episode::Step(const Action& action) {
           discomfort += t.test->discomfort;
           score_.test_cost_usd += t.test->usd;
           ++score_.tests_ordered;
-          lines.push_back(absl::StrCat(Capitalize(t.test->name), ": ", t.result));
+          lines.push_back(absl::StrCat(t.test->name, ": ", t.result));
           Finding f;
           f.kind = "test";
           f.name = t.test->name;

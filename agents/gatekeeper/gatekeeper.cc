@@ -82,10 +82,9 @@ OrderReply RuleGatekeeper::Order(const std::vector<std::string>& requests) {
     cases::TestResolution r = tests_->Resolve(req);
     if (r.kind == cases::TestResolution::kVague) {
       reply.errors.push_back(absl::StrCat(
-          "'", req, "' is too vague: order specific tests by name, e.g. ",
-          r.suggestions.empty() ? std::string("complete blood count, basic metabolic panel")
-                                : absl::StrJoin(r.suggestions, ", "),
-          ". Nothing was charged."));
+          "'", req,
+          "' is too vague: order specific tests by name, e.g. 'complete blood count', "
+          "'basic metabolic panel', 'chest x-ray'. Nothing was charged."));
       continue;
     }
     if (r.kind == cases::TestResolution::kUnknown) {

@@ -29,6 +29,13 @@ TEST(ParseTaggedAction, ParsesEveryTag) {
   EXPECT_DOUBLE_EQ(*a.confidence, 0.8);
 }
 
+TEST(ParseTaggedAction, TagsMayShareOneLineSeparatedByBars) {
+  ASSERT_OK_AND_ASSIGN(Action a, ParseTaggedAction("DIAGNOSIS: gout | ICD10: M10.9 | DIFFERENTIAL: pseudogout; septic arthritis"));
+  EXPECT_EQ(a.diagnosis, "gout");
+  EXPECT_EQ(a.icd10, "M10.9");
+  EXPECT_EQ(a.differential, (std::vector<std::string>{"pseudogout", "septic arthritis"}));
+}
+
 TEST(ParseTaggedAction, UntaggedTextIsAQuestionAndMarkdownIsTolerated) {
   ASSERT_OK_AND_ASSIGN(Action a, ParseTaggedAction("Any fever?"));
   EXPECT_EQ(a.kind, Action::kAsk);
