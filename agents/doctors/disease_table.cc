@@ -60,6 +60,24 @@ absl::StatusOr<DiseaseTable> DiseaseTable::FromJson(absl::string_view json_text,
     t.diseases_.push_back(std::move(dis));
   }
   if (!r.ok()) return r.ToStatus();
+  // Specificity: a finding made of words that many diseases share ("fever", "fatigue") tells the
+  // diseases apart less than a rare one ("ptosis"), so each weight is scaled by its words' idf.
+  absl::flat_hash_map<std::string, int> df;
+  for (const auto& d : t.diseases_) {
+    absl::flat_hash_set<std::string> seen;
+    for (const auto& f : d.findings) seen.insert(f.terms.begin(), f.terms.end());
+    for (const auto& term : seen) ++df[term];
+  }
+  const double n = static_cast<double>(std::max<size_t>(t.diseases_.size(), 2));
+  for (auto& d : t.diseases_) {
+    d.total_weight = 0;
+    for (auto& f : d.findings) {
+      double idf = 0;
+      for (const auto& term : f.terms) idf = std::max(idf, std::log(n / df[term]) / std::log(n));
+      f.weight *= idf;
+      d.total_weight += f.weight;
+    }
+  }
   return t;
 }
 
