@@ -19,7 +19,10 @@ constexpr const char* kQuestions[] = {
 }  // namespace
 
 env::Action RandomDoctor::Start(const env::Observation& initial, uint64_t seed) {
-  rng_.emplace(DeriveSeed(seed, "random_doctor"));
+  // The presentation is mixed in so that one seed does not give the same walk on every case.
+  uint64_t h = 0;
+  for (const auto& m : initial.messages) h = Mix(h ^ StableHash(m.content));
+  rng_.emplace(DeriveSeed(seed ^ h, "random_doctor"));
   turn_ = 0;
   diagnose_at_ = 2 + static_cast<int>(rng_->Uniform(14));
   return Act(initial);
