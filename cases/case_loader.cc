@@ -50,15 +50,71 @@ std::vector<absl::string_view> DoctorVisibleTexts(const Case& c) {
   return out;
 }
 
-std::vector<std::string> SecretPhrases(const Case& c) {
-  std::vector<std::string> out;
+namespace {
+
+// Like CollapseText but keeps the case of letters.
+std::string CollapseKeepCase(absl::string_view text) {
+  std::string out;
+  bool space = true;
+  for (unsigned char c : text) {
+    bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+    if (word) {
+      out.push_back(static_cast<char>(c));
+      space = false;
+    } else if (c != '\'' && !space) {
+      out.push_back(' ');
+      space = true;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+bool IsAcronym(absl::string_view alias) {
+  bool upper = false;
+  for (unsigned char c : alias) {
+    if (c >= 'a' && c <= 'z') return false;
+    upper = upper || (c >= 'A' && c <= 'Z');
+  }
+  return upper;
+}
+
+}  // namespace
+
+SecretMatcher::SecretMatcher(const Case& c) {
   auto add = [&](absl::string_view s) {
-    std::string n = CollapseText(s);
-    if (!n.empty()) out.push_back(std::move(n));
+    if (IsAcronym(s)) {
+      std::string a = CollapseKeepCase(s);
+      if (!a.empty()) acronyms_.push_back(std::move(a));
+    } else {
+      std::string n = CollapseText(s);
+      if (!n.empty()) folded_.push_back(std::move(n));
+    }
   };
   add(c.diagnosis.name);
   for (const auto& a : c.diagnosis.aliases) add(a);
-  return out;
+}
+
+bool SecretMatcher::Find(absl::string_view text, std::string* found) const {
+  if (!folded_.empty()) {
+    std::string norm = CollapseText(text);
+    for (const auto& s : folded_) {
+      if (ContainsPhrase(norm, s)) {
+        if (found != nullptr) *found = s;
+        return true;
+      }
+    }
+  }
+  if (!acronyms_.empty()) {
+    std::string exact = CollapseKeepCase(text);
+    for (const auto& s : acronyms_) {
+      if (ContainsPhrase(exact, s)) {
+        if (found != nullptr) *found = s;
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 absl::StatusOr<Case> LoadCaseJson(absl::string_view json_text, absl::string_view origin,
@@ -254,14 +310,12 @@ std::vector<std::string> ValidateCase(const Case& c, const TestCatalog& tests,
   }
   if (!c.rubric.empty() && !any_positive) problem("rubric", "needs at least one positive item");
   // Nothing the doctor can see before the end may name the answer.
-  std::vector<std::string> secrets = SecretPhrases(c);
+  SecretMatcher secrets(c);
   auto check_leak = [&](absl::string_view field, absl::string_view text) {
-    std::string norm = CollapseText(text);
-    for (const auto& s : secrets) {
-      if (ContainsPhrase(norm, s)) {
-        problem(std::string(field), absl::StrCat("names the diagnosis ('", s,
-                                                 "'); reword it so the answer stays hidden"));
-      }
+    std::string found;
+    if (secrets.Find(text, &found)) {
+      problem(std::string(field), absl::StrCat("names the diagnosis ('", found,
+                                               "'); reword it so the answer stays hidden"));
     }
   };
   check_leak("title", c.title);

@@ -37,8 +37,23 @@ std::vector<std::string> ValidateCase(const Case& c, const TestCatalog& tests,
 // shown). Used by the validator and by the leak checks.
 std::vector<absl::string_view> DoctorVisibleTexts(const Case& c);
 
-// Normalised diagnosis name and aliases, for whole-phrase leak checks with ContainsPhrase.
-std::vector<std::string> SecretPhrases(const Case& c);
+// Finds the diagnosis name or an alias in a text (whole words). Names and aliases are compared
+// case-insensitively, except acronyms written in capitals in the case ("MG", "MS", "RA"), which
+// must match in capitals: "mg" and "ms" in a lab report are units, not the answer.
+//
+//   SecretMatcher m(the_case);
+//   std::string found;
+//   if (m.Find("Is it MG?", &found)) ...   // found == "MG"
+class SecretMatcher {
+ public:
+  explicit SecretMatcher(const Case& c);
+  // True when `text` names the diagnosis; `found` (optional) receives the phrase that matched.
+  bool Find(absl::string_view text, std::string* found = nullptr) const;
+
+ private:
+  std::vector<std::string> folded_;    // lower-cased, collapsed
+  std::vector<std::string> acronyms_;  // exact case, collapsed
+};
 
 }  // namespace clinsim::cases
 

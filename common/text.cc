@@ -91,6 +91,62 @@ int EditDistance(absl::string_view a, absl::string_view b, int cap) {
   return std::min(prev[m], cap + 1);
 }
 
+namespace {
+// Length of the well-formed UTF-8 sequence starting at text[i], or 0 if it is malformed.
+size_t Utf8SequenceLength(absl::string_view text, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > text.size()) return 0;
+  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
+  }
+  return n;
+}
+}  // namespace
+
+bool IsValidUtf8(absl::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string SafeUtf8Prefix(absl::string_view text, size_t max_bytes) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) {
+      if (out.size() + 1 > max_bytes) break;
+      out.push_back('?');
+      ++i;
+      continue;
+    }
+    if (out.size() + n > max_bytes) break;
+    out.append(text.data() + i, n);
+    i += n;
+  }
+  return out;
+}
+
 std::string JoinWords(const std::vector<std::string>& words, absl::string_view last_sep) {
   std::string out;
   for (size_t i = 0; i < words.size(); ++i) {

@@ -45,6 +45,13 @@ bool ContainsPhrase(absl::string_view normalized_text, absl::string_view phrase)
 // Levenshtein distance, capped: returns cap + 1 as soon as the distance must exceed cap.
 int EditDistance(absl::string_view a, absl::string_view b, int cap);
 
+// True when `text` is well-formed UTF-8.
+bool IsValidUtf8(absl::string_view text);
+
+// At most `max_bytes` of `text`, cut on a character boundary, with every byte that is not part of
+// well-formed UTF-8 replaced by '?'. For echoing untrusted text back safely.
+std::string SafeUtf8Prefix(absl::string_view text, size_t max_bytes);
+
 // Joins words with a separator ("a, b and c" style lists are built by the callers).
 std::string JoinWords(const std::vector<std::string>& words, absl::string_view last_sep);
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "agents/gatekeeper/gatekeeper.h"
+#include "common/text.h"
 
 namespace clinsim::env {
 namespace {
@@ -65,6 +66,10 @@ absl::string_view ActionGrammar() {
 
 absl::Status ValidateAction(const Action& a) {
   auto check_len = [](absl::string_view field, absl::string_view v) -> absl::Status {
+    if (!IsValidUtf8(v)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " is not valid UTF-8; send text encoded as UTF-8."));
+    }
     if (v.size() > kMaxTextLength) {
       return absl::InvalidArgumentError(absl::StrCat(field, " is ", v.size(),
                                                      " characters; the limit is ", kMaxTextLength,

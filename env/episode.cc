@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/random.h"
+#include "common/text.h"
 
 namespace clinsim::env {
 namespace {
@@ -86,7 +87,7 @@ absl::StatusOr<StepResult> Episode::StepText(absl::string_view text) {
   absl::StatusOr<Action> a = ParseTaggedAction(text);
   if (!a.ok()) {
     ++turns_;
-    std::string shown(text.substr(0, 200));
+    std::string shown = SafeUtf8Prefix(text, 200);
     transcript_.push_back({"doctor", shown});
     StepResult r = Invalid(shown, a.status().message());
     r.info.turn = turns_;
@@ -107,8 +108,9 @@ absl::StatusOr<StepResult> Episode::Step(const Action& action) {
   StepResult r;
   std::string parsed = FormatAction(action);
   if (absl::Status s = ValidateAction(action); !s.ok()) {
-    transcript_.push_back({"doctor", parsed.substr(0, 200)});
-    r = Invalid(parsed.substr(0, 200), s.message());
+    std::string shown = SafeUtf8Prefix(parsed, 200);
+    transcript_.push_back({"doctor", shown});
+    r = Invalid(shown, s.message());
   } else {
     transcript_.push_back({"doctor", parsed});
     r.info.action_kind = ActionKindName(action.kind);

@@ -58,14 +58,9 @@ std::vector<int> Retrieval::AllFacts() const {
 }
 
 FactIndex::FactIndex(const cases::Case& c, const Lexicon& lexicon, MatcherParams params)
-    : params_(params), case_(&c), lexicon_(&lexicon) {
+    : params_(params), case_(&c), lexicon_(&lexicon), secrets_(c) {
   const float kKeywordWeight = params_.keyword_weight;
-  secrets_ = cases::SecretPhrases(c);
-  for (const auto& f : c.facts) {
-    std::string norm = CollapseText(f.text);
-    fact_leaks_.push_back(std::any_of(secrets_.begin(), secrets_.end(),
-                                      [&](const std::string& s) { return ContainsPhrase(norm, s); }));
-  }
+  for (const auto& f : c.facts) fact_leaks_.push_back(secrets_.Find(f.text));
   const int n = static_cast<int>(c.facts.size());
   fact_terms_.resize(n);
   for (int i = 0; i < n; ++i) {

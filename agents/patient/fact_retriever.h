@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "agents/patient/lexicon.h"
 #include "cases/case.h"
+#include "cases/case_loader.h"
 
 namespace clinsim::agents {
 
@@ -49,10 +50,10 @@ class FactIndex {
   FactIndex(const cases::Case& c, const Lexicon& lexicon, MatcherParams params = {});
   Retrieval Retrieve(absl::string_view question) const;
   const cases::Case& case_data() const { return *case_; }
-  // Normalised diagnosis name and aliases of the case, and whether a fact's text contains one
-  // (the validator forbids it, but an unvalidated case may slip through): computed once here so
-  // the patient's leak guard costs nothing per question.
-  const std::vector<std::string>& secrets() const { return secrets_; }
+  // Finds the diagnosis and its aliases in a text; and whether a fact's text contains one (the
+  // validator forbids it, but an unvalidated case may slip through), computed once here so the
+  // patient's leak guard costs nothing per question for fact sentences.
+  const cases::SecretMatcher& secrets() const { return secrets_; }
   bool FactNamesDiagnosis(int fact) const { return fact_leaks_[fact]; }
 
  private:
@@ -71,7 +72,7 @@ class FactIndex {
   absl::flat_hash_map<std::string, std::vector<Posting>> postings_;
   absl::flat_hash_map<std::string, float> idf_;
   std::vector<absl::flat_hash_map<std::string, float>> fact_terms_;
-  std::vector<std::string> secrets_;
+  cases::SecretMatcher secrets_;
   std::vector<bool> fact_leaks_;
   float unknown_idf_ = 1.0f;
   int first_hpi_ = -1;

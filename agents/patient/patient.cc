@@ -13,11 +13,7 @@ RulePatient::RulePatient(std::shared_ptr<const FactIndex> index, uint64_t seed)
     : index_(std::move(index)), seed_(seed) {}
 
 bool RulePatient::NamesDiagnosis(absl::string_view sentence) const {
-  std::string norm = CollapseText(sentence);
-  for (const auto& secret : index_->secrets()) {
-    if (ContainsPhrase(norm, secret)) return true;
-  }
-  return false;
+  return index_->secrets().Find(sentence);
 }
 
 // Wording variants are a pure function of (seed, what is being said), so the same question gets

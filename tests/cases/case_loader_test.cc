@@ -74,6 +74,20 @@ TEST(LoadCaseJson, RejectsTextThatNamesTheDiagnosis) {
                              HasSubstr("heart attack"))));
 }
 
+TEST(SecretMatcher, AcronymsMatchInCapitalsOnly) {
+  Case c;
+  c.diagnosis.name = "Myasthenia gravis";
+  c.diagnosis.aliases = {"MG", "generalised myasthenia"};
+  SecretMatcher m(c);
+  std::string found;
+  EXPECT_TRUE(m.Find("Could this be MG?", &found));
+  EXPECT_EQ(found, "MG");
+  EXPECT_FALSE(m.Find("Creatinine 0.9 mg/dL"));
+  EXPECT_TRUE(m.Find("MYASTHENIA-GRAVIS!", &found));
+  EXPECT_EQ(found, "myasthenia gravis");
+  EXPECT_FALSE(m.Find("no weakness"));
+}
+
 TEST(LoadCaseJson, RejectsDuplicateIdsAndBadEnums) {
   nlohmann::json j = ExampleCase();
   j["facts"][1]["id"] = j["facts"][0]["id"];

@@ -40,5 +40,15 @@ TEST(EditDistance, IsCapped) {
   EXPECT_EQ(EditDistance("abc", "xyzxyz", 2), 3);
 }
 
+TEST(Utf8, ValidatesAndRepairs) {
+  EXPECT_TRUE(IsValidUtf8("plain"));
+  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9 \xe2\x82\xac"));
+  EXPECT_FALSE(IsValidUtf8("\xff\xfe"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
+  EXPECT_EQ(SafeUtf8Prefix("ab\xff" "cd", 10), "ab?cd");
+  EXPECT_EQ(SafeUtf8Prefix("caf\xc3\xa9", 4), "caf");  // never cuts inside a character
+}
+
 }  // namespace
 }  // namespace clinsim

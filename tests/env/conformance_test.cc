@@ -12,15 +12,13 @@
 namespace clinsim::env {
 namespace {
 
-// Test names are echoes of what the doctor ordered ("Malaria smear: ...") and the same for every
-// case, so they are removed before looking for the answer in a message.
-std::string WithoutTestNames(const std::string& normalized, const cases::TestCatalog& catalog) {
-  std::string out = " " + normalized + " ";
+// Test names are echoes of what the doctor ordered ("malaria smear (thick and thin): ...") and the
+// same for every case, so they are removed before looking for the answer in a message.
+std::string WithoutTestNames(std::string text, const cases::TestCatalog& catalog) {
   for (const auto& t : catalog.tests()) {
-    std::string name = " " + CollapseText(t.name) + " ";
-    for (size_t p; (p = out.find(name)) != std::string::npos;) out.replace(p, name.size(), " | ");
+    for (size_t p; (p = text.find(t.name)) != std::string::npos;) text.replace(p, t.name.size(), " | ");
   }
-  return out;
+  return text;
 }
 
 class Conformance : public ::testing::TestWithParam<std::string> {};
@@ -30,7 +28,7 @@ TEST_P(Conformance, EveryCasePlaysToTheEndLeaksNothingAndReplays) {
   const std::string doctor = GetParam();
   int episodes = 0;
   for (const auto& c : world->library().cases()) {
-    std::vector<std::string> secrets = cases::SecretPhrases(c);
+    cases::SecretMatcher secrets(c);
     for (uint64_t seed : {0u, 1u, 17u}) {
       SCOPED_TRACE(c.id + " seed " + std::to_string(seed));
       std::vector<Message> t1, t2;
@@ -47,10 +45,9 @@ TEST_P(Conformance, EveryCasePlaysToTheEndLeaksNothingAndReplays) {
       if (s1->terminated) --end;
       for (size_t i = 0; i < end; ++i) {
         if (t1[i].role == "doctor") continue;
-        std::string norm = WithoutTestNames(CollapseText(t1[i].content), world->tests());
-        for (const auto& s : secrets) {
-          EXPECT_FALSE(ContainsPhrase(norm, s)) << "leak of '" << s << "' in: " << t1[i].content;
-        }
+        std::string found;
+        EXPECT_FALSE(secrets.Find(WithoutTestNames(t1[i].content, world->tests()), &found))
+            << "leak of '" << found << "' in: " << t1[i].content;
       }
       ++episodes;
     }

@@ -90,6 +90,15 @@ TEST(Episode, InvalidActionsAreErrorObservationsNotStatuses) {
   EXPECT_DOUBLE_EQ(ep->cost_usd(), 0);
 }
 
+TEST(Episode, InvalidUtf8IsRefusedAndTheTranscriptStaysValid) {
+  auto ep = NewEpisode();
+  ASSERT_OK_AND_ASSIGN(StepResult r, ep->StepText("ASK: any \xff\xfe fever?"));
+  EXPECT_EQ(r.info.action_kind, "invalid");
+  EXPECT_THAT(r.info.errors[0], HasSubstr("UTF-8"));
+  std::string dumped = MessagesToJson(ep->transcript()).dump();  // throws on invalid UTF-8
+  EXPECT_THAT(dumped, HasSubstr("any ?? fever"));
+}
+
 TEST(Episode, DiagnosisBeforeAnyQuestionIsAllowedAndScored) {
   auto ep = NewEpisode();
   ASSERT_OK_AND_ASSIGN(StepResult r, ep->Step(Action::Diagnose("gastritis")));
