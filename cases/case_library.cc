@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "cases/case_library.h"
 
 #include <algorithm>

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "agents/doctors/disease_table.h"
 
 #include <cmath>
@@ -82,17 +81,8 @@ absl::StatusOr<DiseaseTable> DiseaseTable::FromJson(absl::string_view json_text,
 }
 
 const DiseaseTable& DiseaseTable::Default() {
-  static const DiseaseTable* const kTable = [] {
-    auto text = embedded::Find("agents/doctors/data/disease_table.json");
-    auto t = DiseaseTable::FromJson(text.value_or(""), "agents/doctors/data/disease_table.json");
-    if (!t.ok()) {
-      fprintf(stderr, "clinsim: embedded disease table is invalid: %s\n",
-              std::string(t.status().message()).c_str());
-      std::abort();
-    }
-    return new DiseaseTable(*std::move(t));
-  }();
-  return *kTable;
+  static const DiseaseTable* const kValue = embedded::ParseOrDie<DiseaseTable>("agents/doctors/data/disease_table.json");
+  return *kValue;
 }
 
 std::vector<double> DiseaseTable::ScoreText(absl::string_view evidence) const {

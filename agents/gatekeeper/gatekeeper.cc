@@ -1,5 +1,6 @@
-#include "absl/strings/string_view.h"
 #include "agents/gatekeeper/gatekeeper.h"
+
+#include <algorithm>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -94,6 +95,11 @@ OrderReply RuleGatekeeper::Order(const std::vector<std::string>& requests) {
                                 : absl::StrCat("; closest catalog names: ",
                                                absl::StrJoin(r.suggestions, "; ")),
           ". Nothing was charged."));
+      continue;
+    }
+    // The same test named twice in one order ("cbc, full blood count") is done once.
+    if (std::any_of(reply.results.begin(), reply.results.end(),
+                    [&](const TestOutcome& done) { return done.test == r.test; })) {
       continue;
     }
     TestOutcome o;

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "agents/patient/lexicon.h"
 
 #include <algorithm>
@@ -74,17 +73,8 @@ absl::StatusOr<Lexicon> Lexicon::FromJson(absl::string_view json_text, absl::str
 }
 
 const Lexicon& Lexicon::Default() {
-  static const Lexicon* const kLexicon = [] {
-    auto text = embedded::Find("agents/patient/data/lexicon.json");
-    auto lex = Lexicon::FromJson(text.value_or(""), "agents/patient/data/lexicon.json");
-    if (!lex.ok()) {
-      fprintf(stderr, "clinsim: embedded lexicon is invalid: %s\n",
-              std::string(lex.status().message()).c_str());
-      std::abort();
-    }
-    return new Lexicon(*std::move(lex));
-  }();
-  return *kLexicon;
+  static const Lexicon* const kValue = embedded::ParseOrDie<Lexicon>("agents/patient/data/lexicon.json");
+  return *kValue;
 }
 
 std::vector<std::string> Lexicon::Analyze(absl::string_view text) const {

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "cases/catalog/exam_catalog.h"
 
 #include <algorithm>
@@ -46,17 +45,8 @@ absl::StatusOr<ExamCatalog> ExamCatalog::FromJson(absl::string_view json_text,
 }
 
 const ExamCatalog& ExamCatalog::Default() {
-  static const ExamCatalog* const kCatalog = [] {
-    auto text = embedded::Find("cases/catalog/exam_systems.json");
-    auto cat = ExamCatalog::FromJson(text.value_or(""), "cases/catalog/exam_systems.json");
-    if (!cat.ok()) {
-      fprintf(stderr, "clinsim: embedded exam catalog is invalid: %s\n",
-              std::string(cat.status().message()).c_str());
-      std::abort();
-    }
-    return new ExamCatalog(*std::move(cat));
-  }();
-  return *kCatalog;
+  static const ExamCatalog* const kValue = embedded::ParseOrDie<ExamCatalog>("cases/catalog/exam_systems.json");
+  return *kValue;
 }
 
 const ExamSystem* ExamCatalog::FindById(absl::string_view id) const {

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "cases/catalog/test_catalog.h"
 
 #include <algorithm>
@@ -130,18 +129,8 @@ absl::StatusOr<TestCatalog> TestCatalog::FromJson(absl::string_view json_text,
 }
 
 const TestCatalog& TestCatalog::Default() {
-  static const TestCatalog* const kCatalog = [] {
-    auto text = embedded::Find("cases/catalog/tests.json");
-    auto cat = TestCatalog::FromJson(text.value_or(""), "cases/catalog/tests.json");
-    if (!cat.ok()) {
-      // The embedded catalog is checked by the tests; a broken build must not limp on.
-      fprintf(stderr, "clinsim: embedded test catalog is invalid: %s\n",
-              std::string(cat.status().message()).c_str());
-      std::abort();
-    }
-    return new TestCatalog(*std::move(cat));
-  }();
-  return *kCatalog;
+  static const TestCatalog* const kValue = embedded::ParseOrDie<TestCatalog>("cases/catalog/tests.json");
+  return *kValue;
 }
 
 const CatalogTest* TestCatalog::FindById(absl::string_view id) const {

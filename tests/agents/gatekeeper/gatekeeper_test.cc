@@ -67,6 +67,12 @@ TEST_F(GatekeeperTest, VagueAndUnknownTestsAreRefusedWithSuggestions) {
   EXPECT_THAT(r.errors[1], HasSubstr("Nothing was charged"));
 }
 
+TEST_F(GatekeeperTest, OneTestNamedTwiceInOneOrderIsDoneOnce) {
+  OrderReply r = gk_->Order({"cbc", "full blood count", "85025"});
+  EXPECT_EQ(r.results.size(), 1u);
+  EXPECT_TRUE(r.errors.empty());
+}
+
 TEST(SplitList, SplitsOnCommasSemicolonsAndAnd) {
   EXPECT_EQ(SplitList("cbc, bmp and troponin; ecg"),
             (std::vector<std::string>{"cbc", "bmp", "troponin", "ecg"}));
