@@ -32,8 +32,8 @@ Result Evaluate(const MatcherParams& params, bool print);
 TEST(Retrieval, PrecisionAndRecallOnTheProjectTestSet) {
   Result r = Evaluate(MatcherParams{}, /*print=*/true);
   // Floors: raise them as the matcher improves, never lower them to make a change pass.
-  EXPECT_GE(r.precision, 0.82);
-  EXPECT_GE(r.recall, 0.88);
+  EXPECT_GE(r.precision, 0.84);
+  EXPECT_GE(r.recall, 0.90);
 }
 
 // Not a check: prints precision/recall over a grid of matcher parameters, for tuning.
