@@ -1,5 +1,7 @@
 #include "env/episode.h"
 
+#include <algorithm>
+
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -33,10 +35,17 @@ absl::StatusOr<std::unique_ptr<Episode>> Episode::Create(std::shared_ptr<const W
   ep->case_ = c;
   ep->seed_ = seed;
   ep->options_ = options;
-  ep->patient_ = std::make_unique<agents::RulePatient>(ep->world_->FactIndexFor(*c),
-                                                       DeriveSeed(seed, "patient"));
-  ep->gatekeeper_ =
-      std::make_unique<agents::RuleGatekeeper>(*c, ep->world_->tests(), ep->world_->exams());
+  if (!options.noise.empty()) {
+    ep->noise_ = std::make_unique<noise::NoiseEngine>(options.noise, seed, c->id);
+  }
+  agents::Persona persona = options.persona;
+  if (options.random_persona) persona = *agents::ParsePersona("random", seed);
+  ep->patient_ = std::make_unique<agents::RulePatient>(
+      ep->world_->FactIndexFor(*c), DeriveSeed(seed, "patient"), ep->noise_.get(), persona);
+  ep->gatekeeper_ = std::make_unique<agents::RuleGatekeeper>(*c, ep->world_->tests(),
+                                                             ep->world_->exams(), ep->noise_.get());
+  ep->score_.noise_profile = options.noise.empty() ? "none" : options.noise.name;
+  ep->score_.persona = persona.plain() ? "plain" : persona.ToString();
   ep->judge_ = std::make_unique<agents::RuleJudge>();
   const auto& p = c->presentation;
   ep->initial_.messages.push_back({"system", p.abstract});
@@ -128,6 +137,7 @@ absl::StatusOr<StepResult> Episode::Step(const Action& action) {
     switch (action.kind) {
       case Action::kAsk: {
         agents::PatientReply reply = patient_->Answer(action.question);
+        Record(reply.noise_events);
         open_visit();
         ++score_.questions;
         for (int f : reply.revealed_facts) {
@@ -139,6 +149,7 @@ absl::StatusOr<StepResult> Episode::Step(const Action& action) {
       }
       case Action::kExamine: {
         agents::ExamReply reply = gatekeeper_->Examine(action.system);
+        Record(reply.noise_events);
         std::vector<std::string> lines;
         for (const auto& e : reply.results) {
           evidence_.systems_examined.insert(e.system);
@@ -166,6 +177,7 @@ absl::StatusOr<StepResult> Episode::Step(const Action& action) {
       }
       case Action::kOrder: {
         agents::OrderReply reply = gatekeeper_->Order(action.tests);
+        Record(reply.noise_events);
         std::vector<std::string> lines;
         for (const auto& t : reply.results) {
           evidence_.tests_ordered.insert(t.test->id);
@@ -230,6 +242,16 @@ absl::StatusOr<StepResult> Episode::Step(const Action& action) {
     Finish(&r, "turn_limit");
   }
   return r;
+}
+
+void Episode::Record(const std::vector<noise::NoiseEvent>& events) {
+  for (const auto& e : events) {
+    bool seen = std::any_of(score_.noise_events.begin(), score_.noise_events.end(),
+                            [&](const RecordedNoiseEvent& r) {
+                              return r.event.type == e.type && r.event.target == e.target;
+                            });
+    if (!seen) score_.noise_events.push_back({turns_, e});
+  }
 }
 
 void Episode::EndWithoutDiagnosis(const char* reason) {

@@ -33,6 +33,8 @@
 #include "agents/gatekeeper/gatekeeper.h"
 #include "agents/judge/judge.h"
 #include "agents/patient/patient.h"
+#include "agents/patient/persona.h"
+#include "noise/noise.h"
 #include "env/action.h"
 #include "env/world.h"
 #include "rubrics/rubric.h"
@@ -81,6 +83,15 @@ struct EpisodeOptions {
   double visit_fee_usd = 300;
   RewardWeights weights;
   bool dense_reward = false;
+  noise::NoiseProfile noise;  // default: none
+  agents::Persona persona;    // default: plain
+  bool random_persona = false;  // draw the persona from the episode seed instead
+};
+
+// A noise event as recorded in the score: when it first happened and what it changed.
+struct RecordedNoiseEvent {
+  int turn = 0;
+  noise::NoiseEvent event;
 };
 
 struct Message {
@@ -161,6 +172,10 @@ struct Score {
   double total_reward = 0;
   RewardBreakdown reward_breakdown;  // episode totals per component
   std::vector<std::string> facts_revealed;  // fact ids, in order
+  // Hidden from the doctor during the episode: the noise and persona it faced.
+  std::string noise_profile;
+  std::string persona;
+  std::vector<RecordedNoiseEvent> noise_events;  // first occurrence of each (type, target)
 };
 
 class Episode {
@@ -199,6 +214,9 @@ class Episode {
   const cases::Case* case_ = nullptr;
   uint64_t seed_ = 0;
   EpisodeOptions options_;
+  void Record(const std::vector<noise::NoiseEvent>& events);
+
+  std::unique_ptr<noise::NoiseEngine> noise_;  // null when the profile is empty
   std::unique_ptr<agents::Patient> patient_;
   std::unique_ptr<agents::Gatekeeper> gatekeeper_;
   std::unique_ptr<agents::Judge> judge_;

@@ -44,6 +44,14 @@ nlohmann::json ScoreToJson(const Score& s) {
       {"facts_revealed", s.facts_revealed},
   };
   if (s.confidence) j["confidence"] = *s.confidence;
+  nlohmann::json events = nlohmann::json::array();
+  for (const auto& r : s.noise_events) {
+    events.push_back({{"turn", r.turn}, {"type", r.event.type}, {"target", r.event.target},
+                      {"before", r.event.before}, {"after", r.event.after}});
+  }
+  j["noise_profile"] = s.noise_profile;
+  j["persona"] = s.persona;
+  j["noise_events"] = events;
   return j;
 }
 

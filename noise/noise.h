@@ -15,6 +15,7 @@
 #define CLINSIM_NOISE_NOISE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -124,9 +125,12 @@ class NoiseEngine {
   std::vector<Active> exam_;
 };
 
-// Scales every measurement-like number in a text by `factor`, keeping its decimals; exposed for
-// tests. Numbers in identifiers ("12-lead", "10^9", "T4", "aVF") are left alone.
-std::string ScaleNumbers(absl::string_view text, double factor);
+// Scales every measurement-like number in a text, keeping its decimals and thousands separators.
+// `factor` is asked once per number with the clause before it ("Sodium 139, potassium" -> the
+// factor for 4.1 sees " potassium "), so each analyte can vary by its own CV. Numbers in
+// identifiers ("12-lead", "10^9", "T4", ranges "135-145") are left alone.
+std::string ScaleNumbers(absl::string_view text,
+                         const std::function<double(absl::string_view clause)>& factor);
 
 }  // namespace clinsim::noise
 

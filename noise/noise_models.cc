@@ -265,24 +265,30 @@ class MeasurementError : public NoiseModel {
   explicit MeasurementError(const NoiseTables& t) : t_(t) {}
   std::optional<std::string> Apply(absl::string_view text, absl::string_view, Rng& rng,
                                    double* value_scale) const override {
-    std::string lower = absl::AsciiStrToLower(text);
-    double cv = 0.03;
-    bool found = false;
+    double first = 0;
+    std::string out = ScaleNumbers(text, [&](absl::string_view clause) {
+      double f = 1.0 + CvFor(clause) * (4.0 * rng.UniformDouble() - 2.0);
+      if (first == 0) first = f;
+      return f;
+    });
+    if (out == text) return std::nullopt;
+    if (value_scale != nullptr) *value_scale = first;
+    return out;
+  }
+
+ private:
+  // The CV of the analyte named in the clause before a number (table order: longest first).
+  double CvFor(absl::string_view clause) const {
+    std::string lower = absl::AsciiStrToLower(clause);
+    double fallback = 0.03;
     for (const auto& [key, v] : t_.lab_cv) {
       if (key == "default") {
-        if (!found) cv = v;
-        continue;
-      }
-      if (!found && FindWord(lower, key) != std::string::npos) {
-        cv = v;
-        found = true;
+        fallback = v;
+      } else if (FindWord(lower, key) != std::string::npos) {
+        return v;
       }
     }
-    double factor = 1.0 + cv * (4.0 * rng.UniformDouble() - 2.0);
-    std::string out = ScaleNumbers(text, factor);
-    if (out == text) return std::nullopt;
-    if (value_scale != nullptr) *value_scale = factor;
-    return out;
+    return fallback;
   }
 
  private:
@@ -291,14 +297,17 @@ class MeasurementError : public NoiseModel {
 
 }  // namespace
 
-std::string ScaleNumbers(absl::string_view text, double factor) {
+std::string ScaleNumbers(absl::string_view text,
+                         const std::function<double(absl::string_view clause)>& factor) {
   std::string out;
   const size_t n = text.size();
   size_t i = 0;
+  size_t clause_start = 0;
   auto alpha = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
   auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
   while (i < n) {
     if (!digit(text[i])) {
+      if (text[i] == ',' || text[i] == ';' || text[i] == ':' || text[i] == '(') clause_start = i + 1;
       out.push_back(text[i++]);
       continue;
     }
@@ -333,7 +342,7 @@ std::string ScaleNumbers(absl::string_view text, double factor) {
     for (char c : tok) {
       if (c != ',') plain.push_back(c);
     }
-    double v = std::stod(plain) * factor;
+    double v = std::stod(plain) * factor(text.substr(clause_start, start - clause_start));
     bool commas = tok.find(',') != absl::string_view::npos;
     char buf[64];
     snprintf(buf, sizeof(buf), "%.*f", static_cast<int>(decimals), v);

@@ -67,12 +67,19 @@ ExamReply RuleGatekeeper::Examine(absl::string_view request) {
     if (std::find(seen.begin(), seen.end(), sys->id) != seen.end()) continue;
     seen.push_back(sys->id);
     bool any = false;
+    auto noised = [&](absl::string_view target, const std::string& text) {
+      if (noise_ == nullptr) return text;
+      return noise_->ApplyExam(target, text, /*is_test=*/false, nullptr, &reply.noise_events);
+    };
     for (const auto& f : case_->exam) {
       if (f.system != sys->id) continue;
-      reply.results.push_back({sys->id, f.maneuver, f.finding, f.abnormal, true});
+      reply.results.push_back({sys->id, f.maneuver, noised(f.id, f.finding), f.abnormal, true});
       any = true;
     }
-    if (!any) reply.results.push_back({sys->id, "", sys->normal_finding, false, false});
+    if (!any) {
+      reply.results.push_back(
+          {sys->id, "", noised(absl::StrCat("normal:", sys->id), sys->normal_finding), false, false});
+    }
   }
   return reply;
 }
@@ -117,6 +124,10 @@ OrderReply RuleGatekeeper::Order(const std::vector<std::string>& requests) {
       o.result = r.test->normal_result;
       o.unit = r.test->unit;
       o.reference_range = r.test->reference_range;
+    }
+    if (noise_ != nullptr) {
+      o.result = noise_->ApplyExam(absl::StrCat("test:", o.test->id), o.result, /*is_test=*/true,
+                                   &o.value, &reply.noise_events);
     }
     reply.results.push_back(std::move(o));
   }

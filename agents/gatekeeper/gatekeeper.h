@@ -19,6 +19,7 @@
 #include "cases/case.h"
 #include "cases/catalog/exam_catalog.h"
 #include "cases/catalog/test_catalog.h"
+#include "noise/noise.h"
 
 namespace clinsim::agents {
 
@@ -33,6 +34,7 @@ struct ExamResult {
 struct ExamReply {
   std::vector<ExamResult> results;
   std::vector<std::string> errors;  // one per request part that could not be resolved
+  std::vector<noise::NoiseEvent> noise_events;
 };
 
 struct TestOutcome {
@@ -50,6 +52,7 @@ struct TestOutcome {
 struct OrderReply {
   std::vector<TestOutcome> results;
   std::vector<std::string> errors;  // refused (vague) or unknown requests; these cost nothing
+  std::vector<noise::NoiseEvent> noise_events;
 };
 
 class Gatekeeper {
@@ -62,9 +65,10 @@ class Gatekeeper {
 
 class RuleGatekeeper : public Gatekeeper {
  public:
+  // `noise` (may be null: no noise) must outlive the gatekeeper.
   RuleGatekeeper(const cases::Case& c, const cases::TestCatalog& tests,
-                 const cases::ExamCatalog& exams)
-      : case_(&c), tests_(&tests), exams_(&exams) {}
+                 const cases::ExamCatalog& exams, const noise::NoiseEngine* noise = nullptr)
+      : case_(&c), tests_(&tests), exams_(&exams), noise_(noise) {}
   ExamReply Examine(absl::string_view request) override;
   OrderReply Order(const std::vector<std::string>& requests) override;
 
@@ -72,6 +76,7 @@ class RuleGatekeeper : public Gatekeeper {
   const cases::Case* case_;
   const cases::TestCatalog* tests_;
   const cases::ExamCatalog* exams_;
+  const noise::NoiseEngine* noise_;
 };
 
 // Splits "a, b and c" / "a; b" / "a + b" into trimmed parts.

@@ -8,8 +8,9 @@
 
 namespace clinsim::agents {
 
-RulePatient::RulePatient(std::shared_ptr<const FactIndex> index, uint64_t seed)
-    : index_(std::move(index)), seed_(seed) {}
+RulePatient::RulePatient(std::shared_ptr<const FactIndex> index, uint64_t seed,
+                         const noise::NoiseEngine* noise, Persona persona)
+    : index_(std::move(index)), seed_(seed), noise_(noise), persona_(std::move(persona)) {}
 
 bool RulePatient::NamesDiagnosis(absl::string_view sentence) const {
   return index_->secrets().Find(sentence);
@@ -43,13 +44,28 @@ PatientReply RulePatient::Answer(absl::string_view question) {
                   c.presentation.chief_complaint, "."),
               -1);
         }
+        bool said = false;
         for (int f : m.facts) {
           if (std::find(reply.revealed_facts.begin(), reply.revealed_facts.end(), f) !=
               reply.revealed_facts.end()) {
             continue;
           }
+          if (noise_ == nullptr) {
+            reply.revealed_facts.push_back(f);
+            say(c.facts[f].text, f);
+            said = true;
+            continue;
+          }
+          std::string text = noise_->ApplyPatient(c.facts[f].id, c.facts[f].text,
+                                                  c.presentation.chief_complaint, &reply.noise_events);
+          if (text.empty()) continue;  // omitted: the fact stays unrevealed
           reply.revealed_facts.push_back(f);
-          say(c.facts[f].text, f);
+          // A noised sentence is new text: the leak guard checks it like any other.
+          say(text, text == c.facts[f].text ? f : -1);
+          said = true;
+        }
+        if (!said && m.denied.empty() && m.intent == ClauseMatch::kFacts) {
+          say(Pick("omitted", {"I'm not sure.", "I don't really remember.", "Hmm, hard to say."}), -1);
         }
         if (!m.denied.empty()) {
           std::string list = JoinWords(m.denied, " or ");
@@ -87,6 +103,12 @@ PatientReply RulePatient::Answer(absl::string_view question) {
     if (std::find(unique.begin(), unique.end(), s) == unique.end()) unique.push_back(std::move(s));
   }
   reply.text = absl::StrJoin(unique, " ");
+  if (!persona_.plain()) {
+    // The persona changes how it is said; a rendering that would name the answer is not used.
+    std::string voiced = RenderWithPersona(persona_, seed_, answers_ == 0, reply.text);
+    if (!NamesDiagnosis(voiced)) reply.text = std::move(voiced);
+  }
+  ++answers_;
   return reply;
 }
 

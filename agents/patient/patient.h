@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "agents/patient/fact_retriever.h"
+#include "agents/patient/persona.h"
+#include "noise/noise.h"
 
 namespace clinsim::agents {
 
@@ -24,6 +26,7 @@ struct PatientReply {
   std::vector<int> revealed_facts;  // indexes into Case::facts
   std::vector<std::string> denied;  // symptoms denied
   bool leak_blocked = false;        // a sentence was withheld because it named the diagnosis
+  std::vector<noise::NoiseEvent> noise_events;  // how noise changed what was said
 };
 
 class Patient {
@@ -34,16 +37,21 @@ class Patient {
 
 class RulePatient : public Patient {
  public:
-  RulePatient(std::shared_ptr<const FactIndex> index, uint64_t seed);
+  // `noise` (may be null: no noise) must outlive the patient.
+  RulePatient(std::shared_ptr<const FactIndex> index, uint64_t seed,
+              const noise::NoiseEngine* noise = nullptr, Persona persona = {});
   PatientReply Answer(absl::string_view question) override;
 
  private:
   std::string Pick(absl::string_view target, std::initializer_list<absl::string_view> options) const;
 
-  std::shared_ptr<const FactIndex> index_;
   bool NamesDiagnosis(absl::string_view sentence) const;
 
+  std::shared_ptr<const FactIndex> index_;
   uint64_t seed_;
+  const noise::NoiseEngine* noise_;
+  Persona persona_;
+  int answers_ = 0;
 };
 
 }  // namespace clinsim::agents

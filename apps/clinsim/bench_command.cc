@@ -9,6 +9,7 @@
 #include "agents/doctors/doctor.h"
 #include "absl/strings/str_join.h"
 #include "cases/case_library.h"
+#include "noise/noise.h"
 
 namespace clinsim::apps {
 
@@ -22,6 +23,12 @@ void AddEpisodeFlags(FlagSet* f) {
   f->Add("visit-fee", "300", "physician visit fee in USD (SDBench: 300)");
   f->Add("budget", "0", "cost budget in USD per episode; 0 means no budget");
   f->AddBool("dense-reward", "pay cost, discomfort and turn penalties per step instead of at the end");
+  f->Add("noise", "none",
+         "noise profile (none, mild, realistic, hostile), TYPE=RATE pairs, or a profile then pairs, "
+         "e.g. 'mild,patient.omission=0.3'");
+  f->Add("persona", "plain",
+         "patient persona: plain, random (drawn per seed), or "
+         "temperament=...,literacy=...,recall=...,bias=...");
 }
 
 absl::Status ReadEpisodeFlags(const FlagSet& f, env::EpisodeOptions* o) {
@@ -31,6 +38,16 @@ absl::Status ReadEpisodeFlags(const FlagSet& f, env::EpisodeOptions* o) {
   if (auto s = f.GetDouble("visit-fee", 0, 1e6, &o->visit_fee_usd); !s.ok()) return s;
   if (auto s = f.GetDouble("budget", 0, 1e9, &o->budget_usd); !s.ok()) return s;
   o->dense_reward = f.GetBool("dense-reward");
+  auto noise = noise::ParseNoiseSpec(f.Get("noise"));
+  if (!noise.ok()) return noise.status();
+  o->noise = *std::move(noise);
+  if (f.Get("persona") == "random") {
+    o->random_persona = true;
+  } else {
+    auto persona = agents::ParsePersona(f.Get("persona"), 0);
+    if (!persona.ok()) return persona.status();
+    o->persona = *std::move(persona);
+  }
   return absl::OkStatus();
 }
 
@@ -47,6 +64,9 @@ int BenchCommand(int argc, char** argv, int first) {
   f.Add("threads", "0", "worker threads; 0 uses every core");
   f.Add("json", "", "write the results as JSON to this path");
   f.AddBool("strict", "fail if any case file is invalid (default: skip it with a warning)");
+  f.AddBool("noise-ablation",
+            "also run each noise type alone at --ablation-rate and report the drop against none");
+  f.Add("ablation-rate", "0.3", "rate of the single noise type in each --noise-ablation run");
   AddEpisodeFlags(&f);
   if (auto s = f.Parse(argc, argv, first); !s.ok()) return Fail(s);
   if (f.help_requested()) {
@@ -78,6 +98,25 @@ int BenchCommand(int argc, char** argv, int first) {
   auto report = RunBench(world, cfg);
   if (!report.ok()) return Fail(report.status());
   std::cout << FormatBenchTable(*report);
+  // Robustness: the same doctor, cases and seeds without noise, then under each noise setting.
+  std::vector<std::pair<std::string, noise::NoiseProfile>> settings;
+  if (!cfg.options.noise.empty()) settings.emplace_back(cfg.options.noise.name, cfg.options.noise);
+  if (f.GetBool("noise-ablation")) {
+    double rate = 0;
+    if (auto s = f.GetDouble("ablation-rate", 0, 1, &rate); !s.ok()) return Fail(s);
+    for (const auto& t : noise::NoiseTypes()) {
+      noise::NoiseProfile p;
+      p.name = t.name;
+      p.rates[t.name] = rate;
+      settings.emplace_back(t.name, p);
+    }
+  }
+  if (!settings.empty()) {
+    auto rob = RunRobustness(world, cfg, settings);
+    if (!rob.ok()) return Fail(rob.status());
+    report->robustness = *std::move(rob);
+    std::cout << "\n" << FormatRobustnessTable(*report);
+  }
   if (!f.Get("json").empty()) {
     std::string path = f.Get("json");
     std::string tmp = path + ".tmp";

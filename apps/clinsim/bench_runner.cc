@@ -116,6 +116,43 @@ absl::StatusOr<BenchReport> RunBench(std::shared_ptr<const env::World> world,
   return report;
 }
 
+absl::StatusOr<std::vector<RobustnessRow>> RunRobustness(
+    std::shared_ptr<const env::World> world, const BenchConfig& config,
+    const std::vector<std::pair<std::string, noise::NoiseProfile>>& settings) {
+  std::vector<RobustnessRow> rows;
+  BenchConfig base = config;
+  base.options.noise = noise::NoiseProfile{};
+  auto none = RunBench(world, base);
+  if (!none.ok()) return none.status();
+  rows.push_back({"none", {}, none->overall, 0, 0, 0});
+  for (const auto& [label, profile] : settings) {
+    BenchConfig c = config;
+    c.options.noise = profile;
+    auto r = RunBench(world, c);
+    if (!r.ok()) return r.status();
+    RobustnessRow row{label, profile.rates, r->overall, 0, 0, 0};
+    row.accuracy_drop = none->overall.accuracy - r->overall.accuracy;
+    row.cost_change_usd = r->overall.mean_cost_usd - none->overall.mean_cost_usd;
+    row.rubric_coverage_drop = none->overall.mean_rubric_coverage - r->overall.mean_rubric_coverage;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string FormatRobustnessTable(const BenchReport& r) {
+  std::string out = "noise robustness (drop = none minus noisy)\n";
+  absl::StrAppend(&out, absl::StrFormat("%-28s %9s %8s %12s %9s %11s %9s\n", "noise", "accuracy",
+                                        "drop", "mean cost $", "change", "rubric cov", "drop"));
+  for (const auto& row : r.robustness) {
+    absl::StrAppend(&out, absl::StrFormat("%-28s %8.1f%% %+7.1f %12.2f %+9.2f %10.1f%% %+8.1f\n",
+                                          row.noise, 100 * row.result.accuracy,
+                                          100 * row.accuracy_drop, row.result.mean_cost_usd,
+                                          row.cost_change_usd, 100 * row.result.mean_rubric_coverage,
+                                          100 * row.rubric_coverage_drop));
+  }
+  return out;
+}
+
 nlohmann::json BenchReportToJson(const BenchReport& r) {
   nlohmann::json detail = nlohmann::json::array();
   for (const auto& s : r.episodes) {
@@ -127,7 +164,22 @@ nlohmann::json BenchReportToJson(const BenchReport& r) {
   for (const auto& [k, v] : r.by_specialty) spec[k] = AggregateToJson(v);
   for (const auto& [k, v] : r.by_difficulty) diff[k] = AggregateToJson(v);
   const env::EpisodeOptions& opt = r.config.options;
+  nlohmann::json robustness = nlohmann::json::array();
+  for (const auto& row : r.robustness) {
+    nlohmann::json j = AggregateToJson(row.result);
+    j["noise"] = row.noise;
+    j["rates"] = row.rates;
+    j["accuracy_drop"] = row.accuracy_drop;
+    j["cost_change_usd"] = row.cost_change_usd;
+    j["rubric_coverage_drop"] = row.rubric_coverage_drop;
+    robustness.push_back(std::move(j));
+  }
   return {{"doctor", r.config.doctor},
+          {"noise", opt.noise.empty() ? std::string("none") : opt.noise.name},
+          {"persona", opt.random_persona ? std::string("random")
+                                         : (opt.persona.plain() ? std::string("plain")
+                                                                : opt.persona.ToString())},
+          {"robustness", robustness},
           {"episodes", r.overall.episodes},
           {"seeds", r.config.seeds},
           {"first_seed", r.config.first_seed},

@@ -37,8 +37,19 @@ struct Aggregate {
   double mean_judge_score = 0;
 };
 
+// One noise setting of a robustness run, with its change against the noise-free run.
+struct RobustnessRow {
+  std::string noise;  // profile name or single type
+  std::map<std::string, double> rates;
+  Aggregate result;
+  double accuracy_drop = 0;        // none minus this, in accuracy points (0..1)
+  double cost_change_usd = 0;      // this minus none
+  double rubric_coverage_drop = 0; // none minus this
+};
+
 struct BenchReport {
   BenchConfig config;
+  std::vector<RobustnessRow> robustness;  // first row: none (only when noise was asked for)
   std::vector<env::Score> episodes;  // (case, seed) order
   Aggregate overall;
   std::map<std::string, Aggregate> by_specialty;
@@ -52,6 +63,12 @@ absl::StatusOr<env::Score> PlayEpisode(std::shared_ptr<const env::World> world,
                                        const std::string& doctor, const std::string& case_id,
                                        uint64_t seed, const env::EpisodeOptions& options,
                                        std::vector<env::Message>* transcript = nullptr);
+
+// Runs `config` once without noise and once per setting; rows in that order, none first.
+absl::StatusOr<std::vector<RobustnessRow>> RunRobustness(
+    std::shared_ptr<const env::World> world, const BenchConfig& config,
+    const std::vector<std::pair<std::string, noise::NoiseProfile>>& settings);
+std::string FormatRobustnessTable(const BenchReport& r);
 
 nlohmann::json BenchReportToJson(const BenchReport& r);
 std::string FormatBenchTable(const BenchReport& r);

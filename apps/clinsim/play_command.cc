@@ -67,6 +67,13 @@ int PlayCommand(int argc, char** argv, int first, std::istream& in, std::ostream
                            it.text);
   }
   out << absl::StrFormat("reward:           %.4f\n", s.total_reward);
+  if (s.noise_profile != "none" || s.persona != "plain") {
+    out << "noise:            " << s.noise_profile << ", persona: " << s.persona << "\n";
+    for (const auto& e : s.noise_events) {
+      out << "  turn " << e.turn << " " << e.event.type << " on " << e.event.target << ":\n    '"
+          << e.event.before << "'\n -> '" << e.event.after << "'\n";
+    }
+  }
   if (!f.Get("json").empty()) {
     std::ofstream j(f.Get("json"), std::ios::binary | std::ios::trunc);
     j << nlohmann::json{{"transcript", env::MessagesToJson((*ep)->transcript())},

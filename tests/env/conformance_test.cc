@@ -21,19 +21,24 @@ std::string WithoutTestNames(std::string text, const cases::TestCatalog& catalog
   return text;
 }
 
-class Conformance : public ::testing::TestWithParam<std::string> {};
+// (doctor, noise profile); every doctor runs under every profile.
+class Conformance : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
 TEST_P(Conformance, EveryCasePlaysToTheEndLeaksNothingAndReplays) {
   auto world = clinsim::testing::BundledWorld();
-  const std::string doctor = GetParam();
+  const std::string doctor = std::get<0>(GetParam());
+  EpisodeOptions options;
+  options.noise = *noise::ParseNoiseSpec(std::get<1>(GetParam()));
+  // Noisy runs also meet a persona drawn from the seed.
+  options.random_persona = !options.noise.empty();
   int episodes = 0;
   for (const auto& c : world->library().cases()) {
     cases::SecretMatcher secrets(c);
     for (uint64_t seed : {0u, 1u, 17u}) {
       SCOPED_TRACE(c.id + " seed " + std::to_string(seed));
       std::vector<Message> t1, t2;
-      auto s1 = apps::PlayEpisode(world, doctor, c.id, seed, EpisodeOptions{}, &t1);
-      auto s2 = apps::PlayEpisode(world, doctor, c.id, seed, EpisodeOptions{}, &t2);
+      auto s1 = apps::PlayEpisode(world, doctor, c.id, seed, options, &t1);
+      auto s2 = apps::PlayEpisode(world, doctor, c.id, seed, options, &t2);
       ASSERT_TRUE(s1.ok()) << s1.status();
       ASSERT_TRUE(s2.ok()) << s2.status();
       EXPECT_TRUE(s1->terminated || s1->truncated);
@@ -55,7 +60,12 @@ TEST_P(Conformance, EveryCasePlaysToTheEndLeaksNothingAndReplays) {
   EXPECT_GE(episodes, 120);
 }
 
-INSTANTIATE_TEST_SUITE_P(BuiltInDoctors, Conformance, ::testing::Values("random", "scripted"));
+INSTANTIATE_TEST_SUITE_P(BuiltInDoctors, Conformance,
+                         ::testing::Combine(::testing::Values("random", "scripted"),
+                                            ::testing::Values("none", "mild", "realistic", "hostile")),
+                         [](const auto& info) {
+                           return std::get<0>(info.param) + "_" + std::get<1>(info.param);
+                         });
 
 }  // namespace
 }  // namespace clinsim::env

@@ -179,3 +179,68 @@ TEST(Episode, SameSeedSameActionsSameBytes) {
 
 }  // namespace
 }  // namespace clinsim::env
+
+namespace clinsim::env {
+namespace {
+
+std::string PlayScript(EpisodeOptions o, uint64_t seed, const std::vector<std::string>& script) {
+  auto ep = *Episode::Create(clinsim::testing::BundledWorld(), kCase, seed, o);
+  std::string out;
+  for (const auto& t : script) {
+    auto r = ep->StepText(t);
+    EXPECT_TRUE(r.ok());
+    out += StepResultToJson(*r).dump();
+  }
+  return out + MessagesToJson(ep->transcript()).dump() + ScoreToJson(*ep->score()).dump();
+}
+
+const std::vector<std::string> kScript = {
+    "When did it start?", "Describe the pain. Does it spread?", "Do you smoke? Family history?",
+    "EXAMINE: vitals, heart, lungs", "ORDER: ecg, troponin, bmp", "DIAGNOSIS: STEMI"};
+
+TEST(EpisodeNoise, NoneReproducesTheNoiseFreePathByteForByte) {
+  EpisodeOptions plain;
+  EpisodeOptions none;
+  none.noise = *noise::ParseNoiseSpec("none");
+  EpisodeOptions zero;
+  zero.noise = *noise::ParseNoiseSpec("patient.omission=0,exam.ambiguity=0");
+  std::string base = PlayScript(plain, 4, kScript);
+  EXPECT_EQ(PlayScript(none, 4, kScript), base);
+  // A zero-rate profile changes nothing but its recorded name.
+  std::string z = PlayScript(zero, 4, kScript);
+  EXPECT_NE(z.find("\"noise_events\":[]"), std::string::npos);
+}
+
+TEST(EpisodeNoise, HostileNoiseIsRecordedAndReplays) {
+  EpisodeOptions o;
+  o.noise = *noise::ParseNoiseSpec("hostile");
+  EXPECT_EQ(PlayScript(o, 4, kScript), PlayScript(o, 4, kScript));
+  auto ep = *Episode::Create(clinsim::testing::BundledWorld(), kCase, 4, o);
+  for (const auto& t : kScript) ASSERT_OK(ep->StepText(t));
+  const Score* s = ep->score();
+  EXPECT_EQ(s->noise_profile, "hostile");
+  ASSERT_FALSE(s->noise_events.empty());
+  for (const auto& e : s->noise_events) {
+    EXPECT_NE(e.event.before, e.event.after);
+    EXPECT_GE(e.turn, 1);
+  }
+}
+
+// Asking in a different order gives the same corrupted facts.
+TEST(EpisodeNoise, SameFactSameCorruptionWhateverTheOrder) {
+  EpisodeOptions o;
+  o.noise = *noise::ParseNoiseSpec("hostile");
+  const std::vector<std::string> qs = {"When did it start?", "Does it spread?", "Do you smoke?",
+                                       "Any family history?", "How bad is it?", "Any sweating?"};
+  auto answers = [&](std::vector<std::string> order) {
+    auto ep = *Episode::Create(clinsim::testing::BundledWorld(), kCase, 8, o);
+    std::map<std::string, std::string> by_q;
+    for (const auto& q : order) by_q[q] = ep->Step(Action::Ask(q))->observation.messages[0].content;
+    return by_q;
+  };
+  std::vector<std::string> reversed(qs.rbegin(), qs.rend());
+  EXPECT_EQ(answers(qs), answers(reversed));
+}
+
+}  // namespace
+}  // namespace clinsim::env
