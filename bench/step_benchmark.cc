@@ -8,6 +8,7 @@
 #include "cases/case_library.h"
 #include "common/text.h"
 #include "env/episode.h"
+#include "noise/noise.h"
 
 namespace {
 
@@ -26,10 +27,16 @@ const char* const kQuestions[] = {
     "Any shortness of breath when you walk?", "How would you describe the pain?"};
 constexpr int kNumQuestions = sizeof(kQuestions) / sizeof(kQuestions[0]);
 
-// Episodes with an effectively unlimited turn budget, one per case.
-std::vector<std::unique_ptr<Episode>> Episodes() {
+// Episodes with an effectively unlimited turn budget, one per case, under a noise profile.
+clinsim::env::EpisodeOptions Options(const char* noise) {
   clinsim::env::EpisodeOptions o;
   o.max_turns = 1000;
+  o.noise = *clinsim::noise::ParseNoiseSpec(noise);
+  return o;
+}
+
+std::vector<std::unique_ptr<Episode>> Episodes(const char* noise = "none") {
+  clinsim::env::EpisodeOptions o = Options(noise);
   std::vector<std::unique_ptr<Episode>> eps;
   for (const auto& c : World()->library().cases()) {
     eps.push_back(*Episode::Create(World(), c.id, 1, o));
@@ -37,16 +44,13 @@ std::vector<std::unique_ptr<Episode>> Episodes() {
   return eps;
 }
 
-void RunSteps(benchmark::State& state, const std::vector<Action>& actions) {
-  auto eps = Episodes();
+void RunSteps(benchmark::State& state, const std::vector<Action>& actions,
+              const char* noise = "none") {
+  auto eps = Episodes(noise);
   size_t i = 0;
   for (auto _ : state) {
     auto& ep = eps[i % eps.size()];
-    if (ep->turns() >= 990) {
-      clinsim::env::EpisodeOptions o;
-      o.max_turns = 1000;
-      ep = *Episode::Create(World(), ep->case_data().id, 1, o);
-    }
+    if (ep->turns() >= 990) ep = *Episode::Create(World(), ep->case_data().id, 1, Options(noise));
     auto r = ep->Step(actions[i % actions.size()]);
     benchmark::DoNotOptimize(r);
     ++i;
@@ -71,6 +75,31 @@ void BM_StepAsk(benchmark::State& state) {
   RunSteps(state, a);
 }
 BENCHMARK(BM_StepAsk);
+
+// The same questions with the `realistic` noise profile: the cost of noise on the hot path.
+void BM_StepAskRealisticNoise(benchmark::State& state) {
+  std::vector<Action> a;
+  for (const char* q : kQuestions) a.push_back(Action::Ask(q));
+  RunSteps(state, a, "realistic");
+}
+BENCHMARK(BM_StepAskRealisticNoise);
+
+// One patient noise type rewriting a typical fact (the model always fires here).
+void BM_NoiseModel(benchmark::State& state, const char* type) {
+  auto model = *clinsim::noise::CreateNoiseModel(type, clinsim::noise::NoiseTables::Default());
+  const std::string fact =
+      "The sharp pain in my chest started two days ago and it is really bad when I breathe in.";
+  clinsim::Rng rng(1);
+  for (auto _ : state) {
+    auto out = model->Apply(fact, "chest pain", rng, nullptr);
+    benchmark::DoNotOptimize(out);
+  }
+}
+BENCHMARK_CAPTURE(BM_NoiseModel, body_part_swap, "patient.body_part_swap");
+BENCHMARK_CAPTURE(BM_NoiseModel, symptom_confusion, "patient.symptom_confusion");
+BENCHMARK_CAPTURE(BM_NoiseModel, severity_change, "patient.severity_change");
+BENCHMARK_CAPTURE(BM_NoiseModel, temporal_change, "patient.temporal_change");
+BENCHMARK_CAPTURE(BM_NoiseModel, self_diagnosis, "patient.self_diagnosis");
 
 void BM_StepExamine(benchmark::State& state) {
   RunSteps(state, {Action::Examine("cardiovascular"), Action::Examine("abdomen"),

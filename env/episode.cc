@@ -246,11 +246,9 @@ absl::StatusOr<StepResult> Episode::Step(const Action& action) {
 
 void Episode::Record(const std::vector<noise::NoiseEvent>& events) {
   for (const auto& e : events) {
-    bool seen = std::any_of(score_.noise_events.begin(), score_.noise_events.end(),
-                            [&](const RecordedNoiseEvent& r) {
-                              return r.event.type == e.type && r.event.target == e.target;
-                            });
-    if (!seen) score_.noise_events.push_back({turns_, e});
+    if (recorded_noise_.insert(absl::StrCat(e.type, "\n", e.target)).second) {
+      score_.noise_events.push_back({turns_, e});
+    }
   }
 }
 

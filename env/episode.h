@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "agents/gatekeeper/gatekeeper.h"
 #include "agents/judge/judge.h"
@@ -217,6 +218,7 @@ class Episode {
   void Record(const std::vector<noise::NoiseEvent>& events);
 
   std::unique_ptr<noise::NoiseEngine> noise_;  // null when the profile is empty
+  absl::flat_hash_set<std::string> recorded_noise_;  // "type\ntarget" already in the score
   std::unique_ptr<agents::Patient> patient_;
   std::unique_ptr<agents::Gatekeeper> gatekeeper_;
   std::unique_ptr<agents::Judge> judge_;

@@ -29,6 +29,27 @@
 
 namespace clinsim::noise {
 
+// Finds table phrases in a lower-case text, word by word: one hash lookup per word of the text
+// rather than one string search per table entry, which keeps noise cheap on the Step hot path.
+class PhraseIndex {
+ public:
+  struct Match {
+    int entry = -1;  // the index given to Add; -1 when nothing matched
+    size_t pos = 0;  // byte span of the match in the text
+    size_t len = 0;
+  };
+  void Add(absl::string_view lower_phrase, int entry);
+  // The match with the most words (earliest on ties), on whole-word boundaries.
+  Match FindLongest(absl::string_view lower_text) const;
+
+ private:
+  struct Phrase {
+    std::vector<std::string> words;
+    int entry;
+  };
+  absl::flat_hash_map<std::string, std::vector<Phrase>> by_first_word_;
+};
+
 // Word tables the models draw on (noise/data/tables.json).
 struct NoiseTables {
   std::vector<std::pair<std::string, std::vector<std::string>>> adjacent_body_parts;  // longest key first
@@ -41,6 +62,10 @@ struct NoiseTables {
   std::vector<std::string> vague_answers;
   std::vector<std::string> equivocal_prefixes;
   std::vector<std::pair<std::string, double>> lab_cv;  // analyte keyword -> CV; "default" too
+  double default_cv = 0.03;
+
+  // Indexes over the tables above (entry = position in the table).
+  PhraseIndex body_index, site_index, symptom_index, up_index, down_index, topic_index, cv_index;
 
   static absl::StatusOr<NoiseTables> FromJson(absl::string_view json_text, absl::string_view origin);
   static const NoiseTables& Default();
@@ -114,13 +139,15 @@ class NoiseEngine {
   struct Active {
     std::string type;
     double rate;
+    uint64_t type_hash;
     std::unique_ptr<NoiseModel> model;
   };
-  bool Fires(const Active& a, absl::string_view target, Rng* rng) const;
+  bool Fires(const Active& a, uint64_t target_part, Rng* rng) const;
 
   NoiseProfile profile_;
   uint64_t seed_;
   std::string case_id_;
+  uint64_t episode_part_;
   std::vector<Active> patient_;
   std::vector<Active> exam_;
 };

@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -70,7 +71,77 @@ absl::StatusOr<NoiseTables> NoiseTables::FromJson(absl::string_view json_text,
                      [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
   }
   if (!r.ok()) return r.ToStatus();
+  auto index = [](const auto& table, PhraseIndex* idx) {
+    for (size_t i = 0; i < table.size(); ++i) {
+      if (table[i].first != "default") idx->Add(table[i].first, static_cast<int>(i));
+    }
+  };
+  index(t.adjacent_body_parts, &t.body_index);
+  index(t.exam_site_swaps, &t.site_index);
+  index(t.confusable_symptoms, &t.symptom_index);
+  index(t.severity_up, &t.up_index);
+  index(t.severity_down, &t.down_index);
+  index(t.lay_self_diagnoses, &t.topic_index);
+  index(t.lab_cv, &t.cv_index);
+  for (const auto& [k, v] : t.lab_cv) {
+    if (k == "default") t.default_cv = v;
+  }
   return t;
+}
+
+namespace {
+bool IsWordByte(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '\'' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+// Word spans of a text: words are runs of letters, digits, apostrophes and UTF-8 bytes.
+std::vector<std::pair<size_t, size_t>> WordSpans(absl::string_view text) {
+  std::vector<std::pair<size_t, size_t>> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && !IsWordByte(text[i])) ++i;
+    size_t start = i;
+    while (i < text.size() && IsWordByte(text[i])) ++i;
+    if (i > start) out.emplace_back(start, i);
+  }
+  return out;
+}
+}  // namespace
+
+void PhraseIndex::Add(absl::string_view lower_phrase, int entry) {
+  Phrase p{{}, entry};
+  for (const auto& [b, e] : WordSpans(lower_phrase)) p.words.emplace_back(lower_phrase.substr(b, e - b));
+  if (p.words.empty()) return;
+  auto& list = by_first_word_[p.words[0]];
+  list.push_back(std::move(p));
+  std::stable_sort(list.begin(), list.end(),
+                   [](const Phrase& a, const Phrase& b) { return a.words.size() > b.words.size(); });
+}
+
+PhraseIndex::Match PhraseIndex::FindLongest(absl::string_view text) const {
+  Match best;
+  size_t best_words = 0;
+  std::vector<std::pair<size_t, size_t>> spans = WordSpans(text);
+  for (size_t i = 0; i < spans.size(); ++i) {
+    auto it = by_first_word_.find(text.substr(spans[i].first, spans[i].second - spans[i].first));
+    if (it == by_first_word_.end()) continue;
+    for (const Phrase& p : it->second) {  // most words first
+      if (p.words.size() <= best_words) break;
+      if (i + p.words.size() > spans.size()) continue;
+      bool all = true;
+      for (size_t k = 1; k < p.words.size() && all; ++k) {
+        const auto& sp = spans[i + k];
+        all = text.substr(sp.first, sp.second - sp.first) == p.words[k];
+      }
+      if (!all) continue;
+      best_words = p.words.size();
+      best.entry = p.entry;
+      best.pos = spans[i].first;
+      best.len = spans[i + p.words.size() - 1].second - spans[i].first;
+      break;
+    }
+  }
+  return best;
 }
 
 const NoiseTables& NoiseTables::Default() {
@@ -187,27 +258,37 @@ absl::StatusOr<NoiseProfile> ParseNoiseSpec(absl::string_view spec) {
   return out;
 }
 
+namespace {
+uint64_t EpisodePart(uint64_t seed, absl::string_view case_id) {
+  return DeriveSeed(seed, "noise") ^ Mix(StableHash(case_id));
+}
+uint64_t TargetPart(absl::string_view target) { return Mix(Mix(StableHash(target))); }
+}  // namespace
+
 uint64_t DecisionSeed(uint64_t seed, absl::string_view case_id, absl::string_view target,
                       absl::string_view type) {
-  return Mix(DeriveSeed(seed, "noise") ^ Mix(StableHash(case_id)) ^ Mix(Mix(StableHash(target))) ^
-             StableHash(type));
+  return Mix(EpisodePart(seed, case_id) ^ TargetPart(target) ^ StableHash(type));
 }
 
 NoiseEngine::NoiseEngine(NoiseProfile profile, uint64_t seed, std::string case_id,
                          const NoiseTables& tables)
-    : profile_(std::move(profile)), seed_(seed), case_id_(std::move(case_id)) {
+    : profile_(std::move(profile)),
+      seed_(seed),
+      case_id_(std::move(case_id)),
+      episode_part_(EpisodePart(seed_, case_id_)) {
   for (const auto& info : NoiseTypes()) {
     auto it = profile_.rates.find(info.name);
     if (it == profile_.rates.end() || it->second <= 0) continue;
     auto model = CreateNoiseModel(info.name, tables);
     if (!model.ok()) continue;  // every listed type is registered
-    Active a{info.name, it->second, *std::move(model)};
+    Active a{info.name, it->second, StableHash(info.name), *std::move(model)};
     (info.channel == "patient" ? patient_ : exam_).push_back(std::move(a));
   }
 }
 
-bool NoiseEngine::Fires(const Active& a, absl::string_view target, Rng* rng) const {
-  uint64_t d = DecisionSeed(seed_, case_id_, target, a.type);
+bool NoiseEngine::Fires(const Active& a, uint64_t target_part, Rng* rng) const {
+  // == DecisionSeed(seed_, case_id_, target, a.type), with the per-episode parts precomputed.
+  uint64_t d = Mix(episode_part_ ^ target_part ^ a.type_hash);
   // The firing draw and the rewriting stream come from the same pure seed, split apart.
   double u = static_cast<double>(Mix(d) >> 11) * 0x1.0p-53;
   if (u >= a.rate) return false;
@@ -218,18 +299,23 @@ bool NoiseEngine::Fires(const Active& a, absl::string_view target, Rng* rng) con
 std::string NoiseEngine::ApplyPatient(absl::string_view fact_id, absl::string_view text,
                                       absl::string_view topic,
                                       std::vector<NoiseEvent>* events) const {
-  std::string current(text);
+  // Most facts pass untouched: decide first, copy only when a model fires.
+  const uint64_t target_part = TargetPart(fact_id);
+  std::string current;
+  bool changed = false;
   Rng rng(0);
   for (const Active& a : patient_) {
-    if (!Fires(a, fact_id, &rng)) continue;
-    std::optional<std::string> out = a.model->Apply(current, topic, rng, nullptr);
-    if (!out || *out == current) continue;
-    if (events != nullptr) events->push_back({a.type, std::string(fact_id), current, *out});
+    if (!Fires(a, target_part, &rng)) continue;
+    absl::string_view before = changed ? absl::string_view(current) : text;
+    std::optional<std::string> out = a.model->Apply(before, topic, rng, nullptr);
+    if (!out || *out == before) continue;
+    if (events != nullptr) events->push_back({a.type, std::string(fact_id), std::string(before), *out});
     current = *std::move(out);
+    changed = true;
     // Withheld or emptied of content: nothing further to corrupt.
     if (a.type == "patient.omission" || a.type == "patient.vague_answer") break;
   }
-  return current;
+  return changed ? current : std::string(text);
 }
 
 std::string NoiseEngine::ApplyExam(absl::string_view target, absl::string_view text, bool is_test,
@@ -237,9 +323,10 @@ std::string NoiseEngine::ApplyExam(absl::string_view target, absl::string_view t
                                    std::vector<NoiseEvent>* events) const {
   std::string current(text);
   Rng rng(0);
+  const uint64_t target_part = TargetPart(target);
   for (const Active& a : exam_) {
     if (a.type == "exam.measurement_error" && !is_test) continue;
-    if (!Fires(a, target, &rng)) continue;
+    if (!Fires(a, target_part, &rng)) continue;
     double scale = 1.0;
     std::optional<std::string> out = a.model->Apply(current, "", rng, &scale);
     if (!out || *out == current || out->empty()) continue;

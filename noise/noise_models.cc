@@ -13,50 +13,27 @@
 namespace clinsim::noise {
 namespace {
 
-bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '\''; }
-
-// Position of `phrase` (lower case) in `lower` on word boundaries, or npos.
-size_t FindWord(const std::string& lower, absl::string_view phrase) {
-  size_t pos = 0;
-  while ((pos = lower.find(phrase.data(), pos, phrase.size())) != std::string::npos) {
-    bool left = pos == 0 || !IsWordChar(lower[pos - 1]);
-    size_t end = pos + phrase.size();
-    bool right = end >= lower.size() || !IsWordChar(lower[end]);
-    if (left && right) return pos;
-    ++pos;
-  }
-  return std::string::npos;
-}
-
-// Replaces the first phrase of `table` (in table order, longest first) found in `text` with one of
-// its alternatives, picked by `rng`.
-std::optional<std::string> SwapFirst(
+// Replaces the longest phrase of a table found in `text` with one of its alternatives.
+std::optional<std::string> SwapLongest(
     absl::string_view text, const std::vector<std::pair<std::string, std::vector<std::string>>>& table,
-    Rng& rng) {
+    const PhraseIndex& index, Rng& rng) {
   std::string lower = absl::AsciiStrToLower(text);
-  for (const auto& [from, tos] : table) {
-    if (tos.empty()) continue;
-    size_t pos = FindWord(lower, from);
-    if (pos == std::string::npos) continue;
-    const std::string& to = tos[rng.Uniform(static_cast<uint32_t>(tos.size()))];
-    std::string out(text);
-    out.replace(pos, from.size(), to);
-    return out;
-  }
-  return std::nullopt;
+  PhraseIndex::Match m = index.FindLongest(lower);
+  if (m.entry < 0 || table[m.entry].second.empty()) return std::nullopt;
+  const auto& tos = table[m.entry].second;
+  std::string out(text);
+  out.replace(m.pos, m.len, tos[rng.Uniform(static_cast<uint32_t>(tos.size()))]);
+  return out;
 }
 
-std::optional<std::string> ReplaceFirst(absl::string_view text,
-                                        const std::vector<std::pair<std::string, std::string>>& table) {
-  std::string lower = absl::AsciiStrToLower(text);
-  for (const auto& [from, to] : table) {
-    size_t pos = FindWord(lower, from);
-    if (pos == std::string::npos) continue;
-    std::string out(text);
-    out.replace(pos, from.size(), to);
-    return out;
-  }
-  return std::nullopt;
+std::optional<std::string> ReplaceLongest(absl::string_view text, absl::string_view lower,
+                                          const std::vector<std::pair<std::string, std::string>>& table,
+                                          const PhraseIndex& index) {
+  PhraseIndex::Match m = index.FindLongest(lower);
+  if (m.entry < 0) return std::nullopt;
+  std::string out(text);
+  out.replace(m.pos, m.len, table[m.entry].second);
+  return out;
 }
 
 class BodyPartSwap : public NoiseModel {
@@ -64,7 +41,8 @@ class BodyPartSwap : public NoiseModel {
   explicit BodyPartSwap(const NoiseTables& t, bool exam) : t_(t), exam_(exam) {}
   std::optional<std::string> Apply(absl::string_view text, absl::string_view, Rng& rng,
                                    double*) const override {
-    return SwapFirst(text, exam_ ? t_.exam_site_swaps : t_.adjacent_body_parts, rng);
+    return exam_ ? SwapLongest(text, t_.exam_site_swaps, t_.site_index, rng)
+                 : SwapLongest(text, t_.adjacent_body_parts, t_.body_index, rng);
   }
 
  private:
@@ -77,7 +55,7 @@ class SymptomConfusion : public NoiseModel {
   explicit SymptomConfusion(const NoiseTables& t) : t_(t) {}
   std::optional<std::string> Apply(absl::string_view text, absl::string_view, Rng& rng,
                                    double*) const override {
-    return SwapFirst(text, t_.confusable_symptoms, rng);
+    return SwapLongest(text, t_.confusable_symptoms, t_.symptom_index, rng);
   }
 
  private:
@@ -90,8 +68,13 @@ class SeverityChange : public NoiseModel {
   std::optional<std::string> Apply(absl::string_view text, absl::string_view, Rng& rng,
                                    double*) const override {
     bool up = rng.Bernoulli(0.5);
-    auto r = ReplaceFirst(text, up ? t_.severity_up : t_.severity_down);
-    if (!r) r = ReplaceFirst(text, up ? t_.severity_down : t_.severity_up);
+    std::string lower = absl::AsciiStrToLower(text);
+    auto r = up ? ReplaceLongest(text, lower, t_.severity_up, t_.up_index)
+                : ReplaceLongest(text, lower, t_.severity_down, t_.down_index);
+    if (!r) {
+      r = up ? ReplaceLongest(text, lower, t_.severity_down, t_.down_index)
+             : ReplaceLongest(text, lower, t_.severity_up, t_.up_index);
+    }
     return r;
   }
 
@@ -109,6 +92,13 @@ class TemporalChange : public NoiseModel {
     static const char* const kWords[] = {"zero", "one", "two",   "three", "four",  "five", "six",
                                          "seven", "eight", "nine", "ten", "eleven", "twelve"};
     static const char* const kUnits[] = {"minute", "hour", "day", "week", "month", "year"};
+    // Most facts name no duration: reject them before tokenising.
+    std::string lower_text = absl::AsciiStrToLower(text);
+    if (std::none_of(std::begin(kUnits), std::end(kUnits), [&](const char* u) {
+          return lower_text.find(u) != std::string::npos;
+        })) {
+      return std::nullopt;
+    }
     std::vector<absl::string_view> tokens = absl::StrSplit(text, ' ');
     for (size_t i = 0; i + 1 < tokens.size(); ++i) {
       std::string unit = absl::AsciiStrToLower(tokens[i + 1]);
@@ -182,11 +172,9 @@ class SelfDiagnosis : public NoiseModel {
                                    double*) const override {
     std::string context = absl::AsciiStrToLower(absl::StrCat(topic, " ", text));
     const std::vector<std::string>* guesses = nullptr;
-    for (const auto& [key, list] : t_.lay_self_diagnoses) {
-      if (key != "default" && FindWord(context, key) != std::string::npos && !list.empty()) {
-        guesses = &list;
-        break;
-      }
+    PhraseIndex::Match m = t_.topic_index.FindLongest(context);
+    if (m.entry >= 0 && !t_.lay_self_diagnoses[m.entry].second.empty()) {
+      guesses = &t_.lay_self_diagnoses[m.entry].second;
     }
     if (guesses == nullptr) {
       for (const auto& [key, list] : t_.lay_self_diagnoses) {
@@ -279,16 +267,8 @@ class MeasurementError : public NoiseModel {
  private:
   // The CV of the analyte named in the clause before a number (table order: longest first).
   double CvFor(absl::string_view clause) const {
-    std::string lower = absl::AsciiStrToLower(clause);
-    double fallback = 0.03;
-    for (const auto& [key, v] : t_.lab_cv) {
-      if (key == "default") {
-        fallback = v;
-      } else if (FindWord(lower, key) != std::string::npos) {
-        return v;
-      }
-    }
-    return fallback;
+    PhraseIndex::Match m = t_.cv_index.FindLongest(absl::AsciiStrToLower(clause));
+    return m.entry < 0 ? t_.default_cv : t_.lab_cv[m.entry].second;
   }
 
  private:

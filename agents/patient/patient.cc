@@ -61,7 +61,8 @@ PatientReply RulePatient::Answer(absl::string_view question) {
           if (text.empty()) continue;  // omitted: the fact stays unrevealed
           reply.revealed_facts.push_back(f);
           // A noised sentence is new text: the leak guard checks it like any other.
-          say(text, text == c.facts[f].text ? f : -1);
+          int voiced_fact = text == c.facts[f].text ? f : -1;
+          say(std::move(text), voiced_fact);
           said = true;
         }
         if (!said && m.denied.empty() && m.intent == ClauseMatch::kFacts) {
