@@ -45,6 +45,25 @@ TEST(RunBench, ScriptedBeatsRandom) {
   EXPECT_GT(scripted.overall.mean_rubric_coverage, random.overall.mean_rubric_coverage);
 }
 
+TEST(RunRobustness, NoneFirstThenEachSettingWithItsDrop) {
+  auto world = clinsim::testing::BundledWorld();
+  BenchConfig cfg;
+  cfg.seeds = 2;
+  std::vector<std::pair<std::string, noise::NoiseProfile>> settings = {
+      {"hostile", *noise::ParseNoiseSpec("hostile")},
+      {"patient.omission", *noise::ParseNoiseSpec("patient.omission=1")}};
+  ASSERT_OK_AND_ASSIGN(auto rows, RunRobustness(world, cfg, settings));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].noise, "none");
+  EXPECT_DOUBLE_EQ(rows[0].accuracy_drop, 0);
+  EXPECT_NEAR(rows[1].accuracy_drop, rows[0].result.accuracy - rows[1].result.accuracy, 1e-12);
+  // A patient who omits every fact leaves the scripted doctor with less: coverage must drop.
+  EXPECT_GT(rows[2].rubric_coverage_drop, 0);
+  BenchReport report;
+  report.robustness = rows;
+  EXPECT_THAT(FormatRobustnessTable(report), HasSubstr("patient.omission"));
+}
+
 TEST(RunBench, BadConfigIsAClearError) {
   auto world = clinsim::testing::BundledWorld();
   BenchConfig cfg;

@@ -38,6 +38,15 @@ expect_run(NAME play_eof ARGS play --case cardiology_inferior_stemi EXIT 0
 expect_run(NAME play_after_bad ARGS play --case cardiology_inferior_stemi EXIT 0
   INPUT "ORDER:\nEXAMINE: heart\nDIAGNOSIS: gout\n" CONTAINS "Invalid action")
 
+expect_run(NAME bad_noise ARGS bench --noise chaotic EXIT 2 CONTAINS "unknown noise profile 'chaotic'")
+expect_run(NAME bad_rate ARGS bench --noise patient.omission=2 EXIT 2 CONTAINS "must be in [0, 1]")
+expect_run(NAME bad_persona ARGS play --case cardiology_inferior_stemi --persona temperament=grumpy
+  EXIT 2 CONTAINS "unknown temperament 'grumpy'")
+expect_run(NAME noisy_play ARGS play --case cardiology_inferior_stemi --seed 3 --noise hostile EXIT 0
+  INPUT "When did it start?\nDoes it spread?\nDIAGNOSIS: STEMI\n" CONTAINS "noise:            hostile")
+expect_run(NAME ablation ARGS bench --case cardiology_inferior_stemi,neurology_myasthenia_gravis
+  --noise-ablation EXIT 0 CONTAINS "exam.measurement_error")
+
 # bench --json twice with the same flags gives the same bytes.
 set(j1 "${CMAKE_CURRENT_BINARY_DIR}/cli_bench1.json")
 set(j2 "${CMAKE_CURRENT_BINARY_DIR}/cli_bench2.json")
