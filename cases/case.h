@@ -45,7 +45,9 @@ struct ExamFinding {
 
 struct TestResult {
   std::string id;
-  std::string catalog_id;
+  std::string catalog_id;  // a catalog test; empty for a case-specific test named below
+  std::string name;        // case-specific test (imported results the catalog has no entry for)
+  std::optional<double> usd;  // price of a case-specific test (default 0)
   std::string result;
   bool abnormal = false;
   std::optional<double> value;
@@ -86,6 +88,7 @@ struct Case {
 
   const Fact* FindFact(absl::string_view fact_id) const;
   const TestResult* FindTestByCatalogId(absl::string_view catalog_id) const;
+  const TestResult* FindTestById(absl::string_view test_id) const;
 };
 
 inline constexpr const char* kFactCategories[] = {"hpi",    "pmh",    "meds", "allergies",

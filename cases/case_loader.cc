@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/json_reader.h"
@@ -36,7 +37,14 @@ const Fact* Case::FindFact(absl::string_view fact_id) const {
 
 const TestResult* Case::FindTestByCatalogId(absl::string_view catalog_id) const {
   for (const auto& t : tests) {
-    if (t.catalog_id == catalog_id) return &t;
+    if (!t.catalog_id.empty() && t.catalog_id == catalog_id) return &t;
+  }
+  return nullptr;
+}
+
+const TestResult* Case::FindTestById(absl::string_view test_id) const {
+  for (const auto& t : tests) {
+    if (t.id == test_id) return &t;
   }
   return nullptr;
 }
@@ -178,7 +186,9 @@ absl::StatusOr<Case> LoadCaseJson(absl::string_view json_text, absl::string_view
       std::string path = absl::StrCat("tests[", i, "]");
       TestResult t;
       t.id = r.String((*ts)[i], "id", path);
-      t.catalog_id = r.String((*ts)[i], "catalog_id", path);
+      t.catalog_id = r.String((*ts)[i], "catalog_id", path, false);
+      t.name = r.String((*ts)[i], "name", path, false);
+      t.usd = r.Number((*ts)[i], "usd", path, false);
       t.result = r.String((*ts)[i], "result", path);
       t.abnormal = r.Bool((*ts)[i], "abnormal", path, false);
       t.value = r.Number((*ts)[i], "value", path, false);
@@ -190,7 +200,7 @@ absl::StatusOr<Case> LoadCaseJson(absl::string_view json_text, absl::string_view
   if (const auto* d = r.Field(j, "diagnosis", "", true)) {
     c.diagnosis.name = r.String(*d, "name", "diagnosis");
     c.diagnosis.aliases = r.StringList(*d, "aliases", "diagnosis", false);
-    c.diagnosis.icd10 = r.String(*d, "icd10", "diagnosis");
+    c.diagnosis.icd10 = r.String(*d, "icd10", "diagnosis", false);
     c.diagnosis.differential = r.StringList(*d, "differential", "diagnosis", false);
   }
   if (const auto* rub = r.Array(j, "rubric", "", false)) {
@@ -265,6 +275,14 @@ std::vector<std::string> ValidateCase(const Case& c, const TestCatalog& tests,
     std::string path = absl::StrCat("tests[", i, "]");
     const TestResult& t = c.tests[i];
     if (!test_ids.insert(t.id).second) problem(path + ".id", "duplicate id");
+    if (t.catalog_id.empty() == t.name.empty()) {
+      problem(path, "give either catalog_id (a catalog test) or name (a case-specific test)");
+      continue;
+    }
+    if (!t.name.empty()) {
+      if (t.usd && *t.usd < 0) problem(path + ".usd", "must not be negative");
+      continue;
+    }
     if (tests.FindById(t.catalog_id) == nullptr) {
       TestResolution r = tests.Resolve(t.catalog_id);
       problem(path + ".catalog_id",
@@ -276,7 +294,7 @@ std::vector<std::string> ValidateCase(const Case& c, const TestCatalog& tests,
       problem(path + ".catalog_id", absl::StrCat("'", t.catalog_id, "' is listed twice"));
     }
   }
-  if (!std::regex_match(c.diagnosis.icd10, kIcd)) {
+  if (!c.diagnosis.icd10.empty() && !std::regex_match(c.diagnosis.icd10, kIcd)) {
     problem("diagnosis.icd10", absl::StrCat("'", c.diagnosis.icd10,
                                             "' is not an ICD-10 code like I21.19 or K35"));
   }
@@ -302,8 +320,10 @@ std::vector<std::string> ValidateCase(const Case& c, const TestCatalog& tests,
         problem(path + ".targets", absl::StrCat("no fact with id '", tg, "'"));
       } else if (it.kind == "must_examine" && exams.FindById(tg) == nullptr) {
         problem(path + ".targets", absl::StrCat("unknown exam system '", tg, "'"));
-      } else if ((it.kind == "must_order" || it.kind == "avoid") && tests.FindById(tg) == nullptr) {
-        problem(path + ".targets", absl::StrCat("unknown catalog id '", tg, "'"));
+      } else if ((it.kind == "must_order" || it.kind == "avoid") && tests.FindById(tg) == nullptr &&
+                 !(absl::StartsWith(tg, "custom:") && c.FindTestById(tg.substr(7)) != nullptr)) {
+        problem(path + ".targets",
+                absl::StrCat("unknown catalog id '", tg, "' (case-specific tests are 'custom:TEST_ID')"));
       }
     }
   }

@@ -80,10 +80,11 @@ std::vector<cases::RubricItem> DeriveRubric(const cases::Case& c,
   std::vector<std::pair<double, std::string>> normal_tests;
   for (const auto& t : c.tests) {
     const cases::CatalogTest* ct = catalog.FindById(t.catalog_id);
-    std::string name = ct != nullptr ? ct->name : t.catalog_id;
+    std::string name = ct != nullptr ? ct->name : t.name;
+    std::string target = t.catalog_id.empty() ? absl::StrCat("custom:", t.id) : t.catalog_id;
     if (t.abnormal) {
       out.push_back({absl::StrCat("derived_order_", t.id), absl::StrCat("Orders ", name), 3,
-                     "tests", "must_order", {t.catalog_id}, true});
+                     "tests", "must_order", {target}, true});
     } else if (ct != nullptr) {
       normal_tests.emplace_back(ct->usd, t.catalog_id);
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -47,6 +48,21 @@ std::vector<std::string> SplitList(absl::string_view text) {
   return cleaned;
 }
 
+RuleGatekeeper::RuleGatekeeper(const cases::Case& c, const cases::TestCatalog& tests,
+                               const cases::ExamCatalog& exams, const noise::NoiseEngine* noise)
+    : case_(&c), tests_(&tests), exams_(&exams), noise_(noise) {
+  for (const auto& t : c.tests) {
+    if (!t.catalog_id.empty()) continue;
+    cases::CatalogTest ct;
+    ct.id = absl::StrCat("custom:", t.id);
+    ct.name = t.name;
+    ct.category = "case";
+    ct.usd = t.usd.value_or(0);
+    ct.normal_result = t.result;
+    custom_.push_back(std::move(ct));
+  }
+}
+
 ExamReply RuleGatekeeper::Examine(absl::string_view request) {
   ExamReply reply;
   std::vector<std::string> seen;
@@ -88,6 +104,17 @@ OrderReply RuleGatekeeper::Order(const std::vector<std::string>& requests) {
   OrderReply reply;
   for (const std::string& req : requests) {
     cases::TestResolution r = tests_->Resolve(req);
+    // A case-specific test is matched by its name before the catalog's fuzzy guesses.
+    if (!(r.kind == cases::TestResolution::kFound && r.how != "fuzzy")) {
+      std::string key = CollapseText(req);
+      for (const auto& ct : custom_) {
+        std::string name = CollapseText(ct.name);
+        if (!key.empty() && (key == name || ContainsPhrase(name, key) || ContainsPhrase(key, name))) {
+          r = {cases::TestResolution::kFound, &ct, "case", {}};
+          break;
+        }
+      }
+    }
     if (r.kind == cases::TestResolution::kVague) {
       reply.errors.push_back(absl::StrCat(
           "'", req,
@@ -113,7 +140,10 @@ OrderReply RuleGatekeeper::Order(const std::vector<std::string>& requests) {
     o.request = req;
     o.test = r.test;
     o.how = r.how;
-    if (const cases::TestResult* t = case_->FindTestByCatalogId(r.test->id)) {
+    const cases::TestResult* t = absl::StartsWith(r.test->id, "custom:")
+                                     ? case_->FindTestById(r.test->id.substr(7))
+                                     : case_->FindTestByCatalogId(r.test->id);
+    if (t != nullptr) {
       o.result = t->result;
       o.abnormal = t->abnormal;
       o.value = t->value;

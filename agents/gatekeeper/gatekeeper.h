@@ -67,8 +67,7 @@ class RuleGatekeeper : public Gatekeeper {
  public:
   // `noise` (may be null: no noise) must outlive the gatekeeper.
   RuleGatekeeper(const cases::Case& c, const cases::TestCatalog& tests,
-                 const cases::ExamCatalog& exams, const noise::NoiseEngine* noise = nullptr)
-      : case_(&c), tests_(&tests), exams_(&exams), noise_(noise) {}
+                 const cases::ExamCatalog& exams, const noise::NoiseEngine* noise = nullptr);
   ExamReply Examine(absl::string_view request) override;
   OrderReply Order(const std::vector<std::string>& requests) override;
 
@@ -77,6 +76,9 @@ class RuleGatekeeper : public Gatekeeper {
   const cases::TestCatalog* tests_;
   const cases::ExamCatalog* exams_;
   const noise::NoiseEngine* noise_;
+  // The case's own tests (imported results with no catalog entry), as catalog-like entries with
+  // ids "custom:TEST_ID", so orders resolve and are priced the same way.
+  std::vector<cases::CatalogTest> custom_;
 };
 
 // Splits "a, b and c" / "a; b" / "a + b" into trimmed parts.

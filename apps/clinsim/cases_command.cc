@@ -66,7 +66,8 @@ int Show(const FlagSet& f) {
       exam.push_back({{"id", x.id}, {"system", x.system}, {"finding", x.finding}, {"abnormal", x.abnormal}});
     }
     for (const auto& x : c->tests) {
-      tests.push_back({{"id", x.id}, {"catalog_id", x.catalog_id}, {"result", x.result}, {"abnormal", x.abnormal}});
+      tests.push_back({{"id", x.id}, {"test", x.catalog_id.empty() ? x.name : x.catalog_id},
+                       {"result", x.result}, {"abnormal", x.abnormal}});
     }
     for (const auto& x : c->rubric) {
       rubric.push_back({{"id", x.id}, {"text", x.text}, {"points", x.points}, {"axis", x.axis},
@@ -99,7 +100,9 @@ int Show(const FlagSet& f) {
   std::cout << "\nexam:\n";
   for (const auto& x : c->exam) std::cout << "  " << x.system << ": " << x.finding << "\n";
   std::cout << "\ntests:\n";
-  for (const auto& x : c->tests) std::cout << "  " << x.catalog_id << ": " << x.result << "\n";
+  for (const auto& x : c->tests) {
+    std::cout << "  " << (x.catalog_id.empty() ? x.name : x.catalog_id) << ": " << x.result << "\n";
+  }
   std::cout << "\ndiagnosis:   " << c->diagnosis.name << " (" << c->diagnosis.icd10 << ")\naliases:     "
             << absl::StrJoin(c->diagnosis.aliases, "; ") << "\ndifferential: "
             << absl::StrJoin(c->diagnosis.differential, "; ") << "\n\nrubric:\n";

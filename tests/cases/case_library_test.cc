@@ -47,6 +47,8 @@ TEST(CaseLibrary, BundledLibraryMeetsTheCoverageFloor) {
     EXPECT_FALSE(c.exam.empty());
     EXPECT_GE(c.tests.size(), 4u);
     EXPECT_FALSE(c.diagnosis.aliases.empty());
+    EXPECT_FALSE(c.diagnosis.icd10.empty());
+    for (const auto& t : c.tests) EXPECT_FALSE(t.catalog_id.empty()) << t.id;
     EXPECT_GE(c.diagnosis.differential.size(), 3u);
     EXPECT_GE(c.rubric.size(), 6u);
     std::set<std::string> kinds;
