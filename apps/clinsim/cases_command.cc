@@ -2,7 +2,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "apps/clinsim/commands.h"
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "cases/case_library.h"
+#include "cases/case_writer.h"
+#include "cases/importers/importer.h"
 #include "cases/catalog/test_catalog.h"
 #include "nlohmann/json.hpp"
 
@@ -131,6 +137,45 @@ int Validate(const FlagSet& f) {
   return errors.empty() ? 0 : 1;
 }
 
+int Import(const FlagSet& f) {
+  if (f.positional().size() != 3) {
+    return Fail(absl::InvalidArgumentError(
+        "usage: clinsim cases import --format agentclinic|mediq IN.jsonl OUT_DIR"));
+  }
+  auto importer = cases::CreateImporter(f.Get("format"));
+  if (!importer.ok()) return Fail(importer.status());
+  const std::string& in_path = f.positional()[1];
+  const std::string& out_dir = f.positional()[2];
+  std::ifstream in(in_path, std::ios::binary);
+  if (!in) return Fail(absl::NotFoundError(absl::StrCat("cannot open ", in_path)), 1);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  cases::ImportOptions options;
+  options.id_prefix = f.Get("id-prefix");
+  options.origin = std::filesystem::path(in_path).filename().string();
+  cases::ImportResult r = (*importer)->Import(ss.str(), options);
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return Fail(absl::UnavailableError(absl::StrCat("cannot create ", out_dir, ": ", ec.message())), 1);
+  for (const auto& c : r.cases) {
+    std::string path = (std::filesystem::path(out_dir) / (c.id + ".json")).string();
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << cases::CaseToJson(c).dump(2) << "\n";
+    if (!out) return Fail(absl::UnavailableError(absl::StrCat("cannot write ", path)), 1);
+  }
+  std::string report_path = (std::filesystem::path(out_dir) / "import-report.txt").string();
+  std::ofstream report(report_path, std::ios::trunc);
+  report << "import of " << in_path << " (" << f.Get("format") << "): " << r.cases.size()
+         << " cases, " << r.problems.size() << " records skipped\n";
+  for (const auto& p : r.problems) report << "line " << p.line << ": skipped: " << p.message << "\n";
+  for (const auto& n : r.notes) report << n << "\n";
+  for (const auto& p : r.problems) std::cerr << in_path << ":" << p.line << ": skipped: " << p.message << "\n";
+  std::cout << "imported " << r.cases.size() << " cases into " << out_dir << "; "
+            << r.problems.size() << " records skipped; " << r.notes.size()
+            << " notes (unmapped results, redactions) in " << report_path << "\n";
+  return r.problems.empty() || f.GetBool("skip-bad") ? 0 : 1;
+}
+
 }  // namespace
 
 int CasesCommand(int argc, char** argv, int first) {
@@ -138,11 +183,16 @@ int CasesCommand(int argc, char** argv, int first) {
             "Lists, shows and validates cases.\n"
             "  clinsim cases list [--json]            ids, specialties, difficulty\n"
             "  clinsim cases show ID [--reveal]       the doctor's view; --reveal adds the answer\n"
-            "  clinsim cases validate DIR [--json]    exit 0 when every case in DIR is valid",
-            "list|show ID|validate DIR");
+            "  clinsim cases validate DIR [--json]    exit 0 when every case in DIR is valid\n"
+            "  clinsim cases import --format F IN OUT_DIR   convert AgentClinic or MediQ JSONL;\n"
+            "                                         exit 1 if a record was skipped (see --skip-bad)",
+            "list|show ID|validate DIR|import IN OUT_DIR");
   f.Add("cases", "bundled", "case directory for list and show, or 'bundled'");
   f.AddBool("json", "print JSON");
   f.AddBool("reveal", "show: include facts, findings, results, diagnosis and rubric");
+  f.Add("format", "", "import: input format, agentclinic or mediq");
+  f.Add("id-prefix", "", "import: prefix of the case ids (default: the format name)");
+  f.AddBool("skip-bad", "import: exit 0 even if some records were skipped");
   if (auto s = f.Parse(argc, argv, first); !s.ok()) return Fail(s);
   if (f.help_requested() || f.positional().empty()) {
     std::cout << f.Help();
@@ -152,6 +202,7 @@ int CasesCommand(int argc, char** argv, int first) {
   if (sub == "list") return List(f);
   if (sub == "show") return Show(f);
   if (sub == "validate") return Validate(f);
+  if (sub == "import") return Import(f);
   return Fail(absl::InvalidArgumentError(
       absl::StrCat("unknown cases subcommand '", sub, "'; use list, show or validate")));
 }
