@@ -47,6 +47,20 @@ expect_run(NAME noisy_play ARGS play --case cardiology_inferior_stemi --seed 3 -
 expect_run(NAME ablation ARGS bench --case cardiology_inferior_stemi,neurology_myasthenia_gravis
   --noise-ablation EXIT 0 CONTAINS "exam.measurement_error")
 
+# Import: bad records are reported by line, the rest imported; exit 1 unless --skip-bad.
+set(fixtures "${CMAKE_CURRENT_LIST_DIR}/../../data/importers")
+set(imp "${CMAKE_CURRENT_BINARY_DIR}/cli_import")
+file(REMOVE_RECURSE ${imp})
+expect_run(NAME import_bad ARGS cases import --format mediq ${fixtures}/mediq_small.jsonl ${imp}/mq
+  EXIT 1 CONTAINS "mediq_small.jsonl:2: skipped: duplicate id 1")
+expect_run(NAME import_skip ARGS cases import --format agentclinic ${fixtures}/agentclinic_small.jsonl
+  ${imp}/ac --skip-bad EXIT 0 CONTAINS "imported 1 cases")
+expect_run(NAME import_validate ARGS cases validate ${imp}/ac EXIT 0 CONTAINS "1 valid, 0 invalid")
+expect_run(NAME import_play ARGS play --cases ${imp}/ac --case agentclinic_0001 EXIT 0
+  INPUT "What happened to your knee?\nORDER: uric acid, synovial smell test\nDIAGNOSIS: gout\n"
+  CONTAINS "Odourless")
+expect_run(NAME import_format ARGS cases import --format csv a b EXIT 2 CONTAINS "unknown import format")
+
 # bench --json twice with the same flags gives the same bytes.
 set(j1 "${CMAKE_CURRENT_BINARY_DIR}/cli_bench1.json")
 set(j2 "${CMAKE_CURRENT_BINARY_DIR}/cli_bench2.json")
