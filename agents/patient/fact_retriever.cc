@@ -60,6 +60,22 @@ FactIndex::FactIndex(const cases::Case& c, const Lexicon& lexicon, MatcherParams
     : params_(params), case_(&c), lexicon_(&lexicon), secrets_(c) {
   const float kKeywordWeight = params_.keyword_weight;
   for (const auto& f : c.facts) fact_leaks_.push_back(secrets_.Find(f.text));
+  for (const auto& f : c.facts) fact_category_.push_back(f.category);
+  static const std::pair<const char*, std::vector<const char*>> kCues[] = {
+      {"family", {"family", "relatives", "mother", "father", "parents", "siblings", "brother",
+                  "sister", "runs in the family", "grandparents", "children"}},
+      {"allergies", {"allergy", "allergies", "allergic"}},
+      {"meds", {"medications", "medicine", "pills", "tablets", "prescriptions", "drugs you take"}},
+      {"social", {"smoke", "alcohol", "drink", "occupation", "job", "live with", "travel",
+                  "sexual partners", "recreational drugs"}},
+  };
+  for (const auto& [category, words] : kCues) {
+    for (const char* w : words) {
+      for (const auto& t : lexicon.Analyze(w)) {
+        if (t != "|") cues_.try_emplace(t, category);
+      }
+    }
+  }
   const int n = static_cast<int>(c.facts.size());
   fact_terms_.resize(n);
   for (int i = 0; i < n; ++i) {
@@ -132,6 +148,20 @@ ClauseMatch FactIndex::MatchClause(const std::vector<std::string>& terms) const 
   std::vector<float> cov, sc;
   auto consider = [&](const std::vector<std::string>& ts) {
     Score(ts, &cov, &sc);
+    if (params_.category_boost != 1.0f) {
+      // Which history categories does the clause name?
+      absl::flat_hash_set<absl::string_view> cued;
+      for (const auto& t : ts) {
+        if (auto it = cues_.find(t); it != cues_.end()) cued.insert(it->second);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        if (cued.contains(fact_category_[i])) {
+          sc[i] *= params_.category_boost;
+        } else if (fact_category_[i] == "family") {
+          sc[i] /= params_.category_boost;  // a question about you is not about your relatives
+        }
+      }
+    }
     float top = 0;
     for (size_t i = 0; i < n; ++i) {
       if (cov[i] >= params_.min_coverage) top = std::max(top, sc[i]);

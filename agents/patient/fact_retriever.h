@@ -39,10 +39,14 @@ struct Retrieval {
 
 // Tuning of the matcher; the defaults are chosen on tests/data/retrieval (see retrieval_test.cc).
 struct MatcherParams {
-  float min_coverage = 0.4f;    // share of the clause's idf mass a fact must cover
-  float relative_score = 0.8f;  // a fact must score within this ratio of the clause's best
+  float min_coverage = 0.3f;    // share of the clause's idf mass a fact must cover
+  float relative_score = 0.9f;  // a fact must score within this ratio of the clause's best
   float keyword_weight = 2.0f;  // weight of a keyword term against a word of the fact's text
-  float unknown_weight = 0.5f;  // idf of a word no fact uses, relative to the rarest word's
+  float unknown_weight = 0.75f;  // idf of a word no fact uses, relative to the rarest word's
+  // When a clause names a history category ("allergic", "your family", "medicines"), facts of
+  // that category are boosted by this factor and facts of the family category are damped unless
+  // the clause is about relatives.
+  float category_boost = 1.5f;
 };
 
 class FactIndex {
@@ -72,6 +76,9 @@ class FactIndex {
   absl::flat_hash_map<std::string, std::vector<Posting>> postings_;
   absl::flat_hash_map<std::string, float> idf_;
   std::vector<absl::flat_hash_map<std::string, float>> fact_terms_;
+  // Category cue terms (analysed) -> category; and each fact's category.
+  absl::flat_hash_map<std::string, std::string> cues_;
+  std::vector<std::string> fact_category_;
   cases::SecretMatcher secrets_;
   std::vector<bool> fact_leaks_;
   float unknown_idf_ = 1.0f;

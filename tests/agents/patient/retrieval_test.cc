@@ -32,19 +32,19 @@ Result Evaluate(const MatcherParams& params, bool print);
 TEST(Retrieval, PrecisionAndRecallOnTheProjectTestSet) {
   Result r = Evaluate(MatcherParams{}, /*print=*/true);
   // Floors: raise them as the matcher improves, never lower them to make a change pass.
-  EXPECT_GE(r.precision, 0.84);
-  EXPECT_GE(r.recall, 0.90);
+  EXPECT_GE(r.precision, 0.85);
+  EXPECT_GE(r.recall, 0.92);
 }
 
 // Not a check: prints precision/recall over a grid of matcher parameters, for tuning.
 // Run: build/tests/agents_test --gtest_also_run_disabled_tests --gtest_filter='*Sweep*'
 TEST(Retrieval, DISABLED_ParameterSweep) {
-  for (float cov : {0.25f, 0.3f, 0.35f, 0.4f, 0.5f}) {
-    for (float rel : {0.6f, 0.8f}) {
-      for (float kw : {1.5f, 2.0f, 3.0f}) {
-        for (float unk : {0.5f, 0.75f, 1.0f}) {
-          Result r = Evaluate({cov, rel, kw, unk}, false);
-          printf("cov %.2f rel %.2f kw %.1f unk %.2f  P %.3f R %.3f F1 %.3f\n", cov, rel, kw, unk,
+  for (float cov : {0.3f, 0.4f, 0.5f}) {
+    for (float rel : {0.7f, 0.8f, 0.9f}) {
+      for (float unk : {0.5f, 0.75f}) {
+        for (float boost : {1.0f, 1.5f, 2.0f}) {
+          Result r = Evaluate({cov, rel, 2.0f, unk, boost}, false);
+          printf("cov %.2f rel %.2f unk %.2f boost %.1f  P %.3f R %.3f F1 %.3f\n", cov, rel, unk, boost,
                  r.precision, r.recall, 2 * r.precision * r.recall / (r.precision + r.recall));
         }
       }
