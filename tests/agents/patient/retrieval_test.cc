@@ -7,7 +7,11 @@
 #include <map>
 #include <set>
 
+#include <sstream>
+
 #include "agents/patient/fact_retriever.h"
+#include "cases/case_writer.h"
+#include "cases/importers/importer.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "testing/fixtures.h"
@@ -28,6 +32,45 @@ struct Result {
 };
 
 Result Evaluate(const MatcherParams& params, bool print);
+Result EvaluateDir(const std::shared_ptr<const env::World>& world, const std::string& subdir,
+                   const MatcherParams& params, bool print);
+
+// Imported cases (shared/data, present in CI) with questions written by the project.
+std::shared_ptr<const env::World> ImportedWorld() {
+  static const auto world = []() -> std::shared_ptr<const env::World> {
+    auto read = [](const std::string& path) {
+      std::ifstream in(path, std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      return ss.str();
+    };
+    std::string shared = CLINSIM_SHARED_DIR;
+    std::string ac = read(shared + "/data/agentclinic/agentclinic_medqa.jsonl");
+    std::string mq = read(shared + "/data/mediq/all_craft_md.jsonl");
+    if (ac.empty() || mq.empty()) return nullptr;
+    auto dir = std::filesystem::temp_directory_path() / ("clinsim_imported_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    for (auto [format, text] : {std::pair{"agentclinic", ac}, std::pair{"mediq", mq}}) {
+      cases::ImportResult r = (*cases::CreateImporter(format))->Import(text, {});
+      for (const auto& c : r.cases) {
+        std::ofstream(dir / (c.id + ".json")) << cases::CaseToJson(c).dump();
+      }
+    }
+    auto lib = cases::CaseLibrary::LoadDirectory(dir.string(), true);
+    std::filesystem::remove_all(dir);
+    if (!lib.ok()) return nullptr;
+    return env::World::Create(*lib);
+  }();
+  return world;
+}
+
+TEST(Retrieval, PrecisionAndRecallOnImportedCases) {
+  auto world = ImportedWorld();
+  if (world == nullptr) GTEST_SKIP() << "shared/data not present";
+  Result r = EvaluateDir(world, "tests/data/retrieval_imported", MatcherParams{}, /*print=*/true);
+  EXPECT_GE(r.precision, 0.58);  // measured 0.61: far from the 0.9 goal (issue 7)
+  EXPECT_GE(r.recall, 0.54);  // measured 0.56
+}
 
 TEST(Retrieval, PrecisionAndRecallOnTheProjectTestSet) {
   Result r = Evaluate(MatcherParams{}, /*print=*/true);
@@ -53,8 +96,12 @@ TEST(Retrieval, DISABLED_ParameterSweep) {
 }
 
 Result Evaluate(const MatcherParams& params, bool print) {
-  auto world = clinsim::testing::BundledWorld();
-  std::filesystem::path dir = std::filesystem::path(CLINSIM_SOURCE_DIR) / "tests/data/retrieval";
+  return EvaluateDir(clinsim::testing::BundledWorld(), "tests/data/retrieval", params, print);
+}
+
+Result EvaluateDir(const std::shared_ptr<const env::World>& world, const std::string& subdir,
+                   const MatcherParams& params, bool print) {
+  std::filesystem::path dir = std::filesystem::path(CLINSIM_SOURCE_DIR) / subdir;
   EXPECT_TRUE(std::filesystem::is_directory(dir));
   std::map<std::string, Tally> by_type;
   Tally all;
@@ -92,7 +139,7 @@ Result Evaluate(const MatcherParams& params, bool print) {
       }
     }
   }
-  EXPECT_GE(files, 20);
+  EXPECT_GE(files, 20) << subdir;
   auto pr = [](const Tally& t) {
     double p = t.returned == 0 ? 1.0 : static_cast<double>(t.correct) / t.returned;
     double r = t.expected == 0 ? 1.0 : static_cast<double>(t.correct) / t.expected;
@@ -100,7 +147,7 @@ Result Evaluate(const MatcherParams& params, bool print) {
   };
   auto [p, r] = pr(all);
   if (!print) return {p, r};
-  printf("\nretrieval: %d files, %d questions\n%-12s %9s %9s %9s\n", files, all.questions, "type",
+  printf("\nretrieval (%s): %d files, %d questions\n%-12s %9s %9s %9s\n", subdir.c_str(), files, all.questions, "type",
          "questions", "precision", "recall");
   for (const auto& [type, t] : by_type) {
     auto [p, r] = pr(t);
