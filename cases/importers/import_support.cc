@@ -234,14 +234,13 @@ std::string GuessCategory(absl::string_view sentence, absl::string_view hint) {
 }
 
 std::vector<std::string> Keywords(absl::string_view category, absl::string_view text) {
+  // Only words that name the category itself: a generic list ("smoke, alcohol, work") on every
+  // social fact would make any social question fetch all of them.
   static const std::pair<const char*, std::vector<std::string>> kByCategory[] = {
-      {"hpi", {"symptoms", "problem", "complaint"}},
-      {"pmh", {"medical history", "conditions", "illnesses", "past history", "operations"}},
-      {"meds", {"medications", "medicines", "pills", "drugs", "prescriptions"}},
-      {"allergies", {"allergies", "allergic", "reaction"}},
-      {"social", {"smoke", "alcohol", "drink", "work", "job", "live with", "drugs", "travel"}},
-      {"family", {"family", "relatives", "parents", "runs in the family"}},
-      {"ros", {"other symptoms", "anything else"}},
+      {"pmh", {"medical history", "conditions", "illnesses"}},
+      {"meds", {"medications", "medicines", "pills"}},
+      {"allergies", {"allergies", "allergic"}},
+      {"family", {"family", "relatives"}},
   };
   std::vector<std::string> out;
   for (const auto& [cat, words] : kByCategory) {
