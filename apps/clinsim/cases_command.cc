@@ -15,16 +15,11 @@
 namespace clinsim::apps {
 namespace {
 
-nlohmann::json DoctorView(const cases::Case& c) {
-  return {{"id", c.id},
-          {"specialty", c.specialty},
-          {"difficulty", c.difficulty},
-          {"source", {{"kind", c.source.kind}, {"origin", c.source.origin}, {"license", c.source.license}}},
-          {"presentation",
-           {{"age", c.presentation.age},
-            {"sex", c.presentation.sex},
-            {"chief_complaint", c.presentation.chief_complaint},
-            {"abstract", c.presentation.abstract}}}};
+// What the doctor may see of a case: the case file's identity and presentation only.
+nlohmann::ordered_json DoctorView(const cases::Case& c) {
+  nlohmann::ordered_json full = cases::CaseToJson(c), view;
+  for (const char* k : {"id", "specialty", "difficulty", "source", "presentation"}) view[k] = full[k];
+  return view;
 }
 
 int List(const FlagSet& f) {
@@ -60,11 +55,11 @@ int Show(const FlagSet& f) {
     return Fail(absl::NotFoundError(absl::StrCat("unknown case '", f.positional()[1],
                                                  "'; 'clinsim cases list' shows the ids")), 1);
   }
-  nlohmann::json j = DoctorView(*c);
+  nlohmann::ordered_json j = DoctorView(*c);
   if (f.GetBool("reveal")) {
     j["title"] = c->title;
-    nlohmann::json facts = nlohmann::json::array(), exam = nlohmann::json::array(),
-                   tests = nlohmann::json::array(), rubric = nlohmann::json::array();
+    nlohmann::ordered_json facts = nlohmann::ordered_json::array(), exam = nlohmann::ordered_json::array(),
+                           tests = nlohmann::ordered_json::array(), rubric = nlohmann::ordered_json::array();
     for (const auto& x : c->facts) {
       facts.push_back({{"id", x.id}, {"category", x.category}, {"text", x.text}, {"key", x.key}});
     }

@@ -207,11 +207,7 @@ class AgentClinicImporter : public Importer {
         t.abnormal = import::LooksAbnormal(t.result);
         c.tests.push_back(std::move(t));
       }
-      std::string problem = import::Finish(&c, options, "MIT");
-      if (!problem.empty()) return problem;
-      for (const auto& n : notes) result.notes.push_back(absl::StrCat(c.id, ": ", n));
-      result.cases.push_back(std::move(c));
-      return "";
+      return import::Accept(std::move(c), notes, options, "MIT", &result);
     }, &result);
     return result;
   }

@@ -308,14 +308,17 @@ bool Redact(const Case& c, std::string* text) {
   return !secrets.Find(*text);
 }
 
-std::string Finish(Case* c, const ImportOptions& options, const char* default_license) {
-  c->source.kind = "imported";
-  if (c->source.license.empty()) c->source.license = options.license.empty() ? default_license : options.license;
-  if (c->difficulty.empty()) c->difficulty = "medium";
-  if (c->rubric.empty()) c->rubric = rubrics::DeriveRubric(*c, TestCatalog::Default());
-  if (c->rubric.empty()) return "no rubric could be derived (no key facts and no abnormal results)";
-  std::vector<std::string> problems = ValidateCase(*c, TestCatalog::Default(), ExamCatalog::Default());
+std::string Accept(Case c, const std::vector<std::string>& notes, const ImportOptions& options,
+                   const char* default_license, ImportResult* result) {
+  c.source.kind = "imported";
+  if (c.source.license.empty()) c.source.license = options.license.empty() ? default_license : options.license;
+  if (c.difficulty.empty()) c.difficulty = "medium";
+  if (c.rubric.empty()) c.rubric = rubrics::DeriveRubric(c, TestCatalog::Default());
+  if (c.rubric.empty()) return "no rubric could be derived (no key facts and no abnormal results)";
+  std::vector<std::string> problems = ValidateCase(c, TestCatalog::Default(), ExamCatalog::Default());
   if (!problems.empty()) return absl::StrCat("imported case is invalid: ", absl::StrJoin(problems, "; "));
+  for (const auto& n : notes) result->notes.push_back(absl::StrCat(c.id, ": ", n));
+  result->cases.push_back(std::move(c));
   return "";
 }
 

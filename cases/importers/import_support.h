@@ -42,9 +42,11 @@ std::string CatalogIdFor(absl::string_view name);
 // false when the text still names it after that (the caller drops it).
 bool Redact(const Case& c, std::string* text);
 
-// Fills the derived rubric, source kind, and checks the case with the validator; a problem
-// message when it is not importable.
-std::string Finish(Case* c, const ImportOptions& options, const char* default_license);
+// Completes an imported case (source kind and license, derived rubric), checks it with the
+// validator and adds it, with its notes, to `result`. Returns a problem message instead when the
+// case is not importable.
+std::string Accept(Case c, const std::vector<std::string>& notes, const ImportOptions& options,
+                   const char* default_license, ImportResult* result);
 
 }  // namespace clinsim::cases::import
 

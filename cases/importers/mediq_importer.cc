@@ -162,11 +162,7 @@ class MediqImporter : public Importer {
         c.facts.push_back(std::move(f));
       }
       if (c.facts.empty()) return "no fact the patient could tell was found";
-      std::string problem = import::Finish(&c, options, "CC-BY-4.0");
-      if (!problem.empty()) return problem;
-      for (const auto& n : notes) result.notes.push_back(absl::StrCat(c.id, ": ", n));
-      result.cases.push_back(std::move(c));
-      return "";
+      return import::Accept(std::move(c), notes, options, "CC-BY-4.0", &result);
     }, &result);
     return result;
   }
