@@ -59,9 +59,10 @@ absl::StatusOr<std::unique_ptr<Episode>> Episode::Create(std::shared_ptr<const W
   return ep;
 }
 
-void Episode::AddPenalties(StepResult* r, double usd, int discomfort, int invalid) {
+void Episode::AddPenalties(StepResult* r, double usd, int discomfort, int invalid, int gained) {
   const RewardWeights& w = options_.weights;
   RewardBreakdown d;
+  d.information_gain = w.information_gain * gained;
   d.cost = -w.cost_per_1000_usd * usd / 1000.0;
   d.discomfort = -w.discomfort * discomfort;
   d.turns = -w.turn;
@@ -142,7 +143,10 @@ absl::StatusOr<StepResult> Episode::Step(const Action& action) {
         ++score_.questions;
         for (int f : reply.revealed_facts) {
           const std::string& id = case_->facts[f].id;
-          if (evidence_.facts_revealed.insert(id).second) facts_order_.push_back(id);
+          if (evidence_.facts_revealed.insert(id).second) {
+            facts_order_.push_back(id);
+            info_gained_ += case_->facts[f].key ? 1 : 0;
+          }
         }
         r.observation.messages.push_back({"patient", reply.text});
         break;
@@ -180,7 +184,7 @@ absl::StatusOr<StepResult> Episode::Step(const Action& action) {
         Record(reply.noise_events);
         std::vector<std::string> lines;
         for (const auto& t : reply.results) {
-          evidence_.tests_ordered.insert(t.test->id);
+          if (evidence_.tests_ordered.insert(t.test->id).second && t.abnormal) ++info_gained_;
           usd += t.test->usd;
           discomfort += t.test->discomfort;
           score_.test_cost_usd += t.test->usd;
@@ -225,7 +229,8 @@ absl::StatusOr<StepResult> Episode::Step(const Action& action) {
     score_.discomfort += discomfort;
     r.info.step_cost_usd = usd;
     r.info.step_discomfort = discomfort;
-    AddPenalties(&r, usd, discomfort, 0);
+    AddPenalties(&r, usd, discomfort, 0, info_gained_);
+    info_gained_ = 0;
     for (const auto& m : r.observation.messages) transcript_.push_back(m);
     if (action.kind == Action::kDiagnose) {
       r.info.turn = turns_;
@@ -299,7 +304,7 @@ void Episode::Finish(StepResult* r, const char* reason) {
   if (!options_.dense_reward) {
     // Sparse: the penalties accumulated over the episode are paid now.
     RewardBreakdown penalties = score_.reward_breakdown;
-    penalties.diagnosis = penalties.rubric = 0;
+    penalties.diagnosis = penalties.rubric = 0;  // (information gain is shaping: paid like penalties)
     r->reward_breakdown += penalties;
   }
   r->reward = r->reward_breakdown.Sum();

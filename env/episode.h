@@ -49,6 +49,7 @@ struct RewardWeights {
   double discomfort = 0.01;     // per discomfort point
   double turn = 0.0;            // per turn
   double invalid_action = 0.05; // per invalid action
+  double information_gain = 0.0;  // per key fact or abnormal result newly revealed (shaping)
 };
 
 // The named reward components of one step or of a whole episode. Fixed fields, not a map: the
@@ -60,12 +61,16 @@ struct RewardBreakdown {
   double discomfort = 0;
   double turns = 0;
   double invalid_actions = 0;
+  double information_gain = 0;
 
-  double Sum() const { return diagnosis + rubric + cost + discomfort + turns + invalid_actions; }
+  double Sum() const {
+    return diagnosis + rubric + cost + discomfort + turns + invalid_actions + information_gain;
+  }
   std::map<std::string, double> ToMap() const {
     return {{"diagnosis", diagnosis},   {"rubric", rubric},
             {"cost", cost},             {"discomfort", discomfort},
-            {"turns", turns},           {"invalid_actions", invalid_actions}};
+            {"turns", turns},           {"invalid_actions", invalid_actions},
+            {"information_gain", information_gain}};
   }
   RewardBreakdown& operator+=(const RewardBreakdown& o) {
     diagnosis += o.diagnosis;
@@ -74,6 +79,7 @@ struct RewardBreakdown {
     discomfort += o.discomfort;
     turns += o.turns;
     invalid_actions += o.invalid_actions;
+    information_gain += o.information_gain;
     return *this;
   }
 };
@@ -209,7 +215,7 @@ class Episode {
   Episode() = default;
   StepResult Invalid(absl::string_view parsed, absl::string_view error);
   void Finish(StepResult* r, const char* reason);
-  void AddPenalties(StepResult* r, double usd, int discomfort, int invalid);
+  void AddPenalties(StepResult* r, double usd, int discomfort, int invalid, int gained = 0);
 
   std::shared_ptr<const World> world_;
   const cases::Case* case_ = nullptr;
@@ -226,6 +232,7 @@ class Episode {
   std::vector<Message> transcript_;
   rubrics::RubricEvidence evidence_;
   std::vector<std::string> facts_order_;
+  int info_gained_ = 0;  // key facts and abnormal results revealed for the first time, this step
   bool in_visit_ = false;
   bool done_ = false;
   int turns_ = 0;

@@ -162,6 +162,23 @@ TEST(Episode, DenseAndSparseRewardsSumToTheSameTotal) {
   EXPECT_GT(sparse, 1.0);
 }
 
+TEST(Episode, InformationGainShapingPaysForNewKeyFactsAndAbnormalResults) {
+  EpisodeOptions o;
+  o.dense_reward = true;
+  o.weights.information_gain = 0.1;
+  o.weights.cost_per_1000_usd = 0;
+  o.weights.discomfort = 0;
+  auto ep = NewEpisode(o);
+  ASSERT_OK_AND_ASSIGN(StepResult r, ep->Step(Action::Ask("Does the pain spread anywhere?")));
+  EXPECT_NEAR(r.reward_breakdown.information_gain, 0.1, 1e-12);  // hpi_radiation is key
+  ASSERT_OK_AND_ASSIGN(r, ep->Step(Action::Ask("Does the pain spread anywhere?")));
+  EXPECT_EQ(r.reward_breakdown.information_gain, 0);  // nothing new
+  ASSERT_OK_AND_ASSIGN(r, ep->Step(Action::Order({"ecg", "cbc"})));
+  EXPECT_NEAR(r.reward_breakdown.information_gain, 0.1, 1e-12);  // ECG abnormal, CBC normal
+  ASSERT_OK_AND_ASSIGN(r, ep->Step(Action::Ask("Any allergies?")));
+  EXPECT_EQ(r.reward_breakdown.information_gain, 0);  // not a key fact
+}
+
 TEST(Episode, SameSeedSameActionsSameBytes) {
   auto run = [](uint64_t seed) {
     auto ep = NewEpisode({}, seed);
