@@ -13,6 +13,9 @@
 namespace clinsim::env {
 
 nlohmann::json ScoreToJson(const Score& s);
+// The inverse of ScoreToJson (for scores read back from a run store): ScoreToJson(ScoreFromJson(j))
+// == j for any j ScoreToJson wrote. Missing fields take their defaults.
+Score ScoreFromJson(const nlohmann::json& j);
 nlohmann::json MessagesToJson(const std::vector<Message>& messages);
 nlohmann::json ObservationToJson(const Observation& o);
 nlohmann::json StepResultToJson(const StepResult& r);

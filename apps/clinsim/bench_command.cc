@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "apps/clinsim/bench_runner.h"
 #include "apps/clinsim/commands.h"
@@ -67,6 +68,10 @@ int BenchCommand(int argc, char** argv, int first) {
   f.AddBool("noise-ablation",
             "also run each noise type alone at --ablation-rate and report the drop against none");
   f.Add("ablation-rate", "0.3", "rate of the single noise type in each --noise-ablation run");
+  f.Add("run-dir", "",
+        "keep every episode (config, trajectory, score) in DIR/run.sqlite as it finishes; rerunning "
+        "the same command resumes and runs only what is missing");
+  f.Add("shard", "0/1", "run slice i of N of the (case, seed) jobs, e.g. 0/2 and 1/2 on two machines");
   AddEpisodeFlags(&f);
   if (auto s = f.Parse(argc, argv, first); !s.ok()) return Fail(s);
   if (f.help_requested()) {
@@ -94,9 +99,32 @@ int BenchCommand(int argc, char** argv, int first) {
   auto lib = cases::CaseLibrary::Load(f.Get("cases"), f.GetBool("strict"));
   if (!lib.ok()) return Fail(lib.status());
   for (const auto& e : (*lib)->errors()) std::cerr << "clinsim: skipping invalid case: " << e << "\n";
+  {
+    std::vector<std::string> parts = absl::StrSplit(f.Get("shard"), '/');
+    int i = -1, n = 0;
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &i) || !absl::SimpleAtoi(parts[1], &n) ||
+        n < 1 || i < 0 || i >= n) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--shard must be i/N with 0 <= i < N, got '", f.Get("shard"), "'")));
+    }
+    cfg.shard_index = i;
+    cfg.shard_count = n;
+  }
   auto world = env::World::Create(*lib);
-  auto report = RunBench(world, cfg);
-  if (!report.ok()) return Fail(report.status());
+  std::unique_ptr<runs::RunStore> store;
+  if (!f.Get("run-dir").empty()) {
+    auto s = runs::RunStore::Open(f.Get("run-dir"), BenchConfigToJson(cfg, f.Get("cases")));
+    if (!s.ok()) return Fail(s.status(), 1);
+    store = *std::move(s);
+    auto done = store->Done();
+    if (!done.ok()) return Fail(done.status(), 1);
+    if (!done->empty()) {
+      std::cout << "resuming " << f.Get("run-dir") << ": " << done->size()
+                << " episodes already recorded\n";
+    }
+  }
+  auto report = RunBench(world, cfg, store.get());
+  if (!report.ok()) return Fail(report.status(), 1);
   std::cout << FormatBenchTable(*report);
   // Robustness: the same doctor, cases and seeds without noise, then under each noise setting.
   std::vector<std::pair<std::string, noise::NoiseProfile>> settings;

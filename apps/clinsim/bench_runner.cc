@@ -2,7 +2,10 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
+
+#include "absl/synchronization/mutex.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -43,24 +46,55 @@ nlohmann::json AggregateToJson(const Aggregate& a) {
 absl::StatusOr<env::Score> PlayEpisode(std::shared_ptr<const env::World> world,
                                        const std::string& doctor_name, const std::string& case_id,
                                        uint64_t seed, const env::EpisodeOptions& options,
-                                       std::vector<env::Message>* transcript) {
+                                       std::vector<env::Message>* transcript,
+                                       nlohmann::json* trajectory) {
   auto doctor = agents::CreateDoctor(doctor_name);
   if (!doctor.ok()) return doctor.status();
   auto ep = env::Episode::Create(world, case_id, seed, options);
   if (!ep.ok()) return ep.status();
   env::Action action = (*doctor)->Start((*ep)->initial_observation(), seed);
+  nlohmann::json steps = nlohmann::json::array();
   while (!(*ep)->done()) {
     absl::StatusOr<env::StepResult> r = (*ep)->Step(action);
     if (!r.ok()) return r.status();
+    if (trajectory != nullptr) {
+      nlohmann::json step = env::StepResultToJson(*r);
+      step["action"] = env::FormatAction(action);
+      steps.push_back(std::move(step));
+    }
     if ((*ep)->done()) break;
     action = (*doctor)->Act(r->observation);
   }
   if (transcript != nullptr) *transcript = (*ep)->transcript();
+  if (trajectory != nullptr) {
+    *trajectory = {{"messages", env::MessagesToJson((*ep)->transcript())}, {"steps", std::move(steps)}};
+  }
   return *(*ep)->score();
 }
 
+nlohmann::json BenchConfigToJson(const BenchConfig& c, const std::string& cases_origin) {
+  const env::EpisodeOptions& o = c.options;
+  return {{"doctor", c.doctor},
+          {"cases", cases_origin},
+          {"case_ids", c.case_ids},
+          {"seeds", c.seeds},
+          {"first_seed", c.first_seed},
+          {"shard", absl::StrCat(c.shard_index, "/", c.shard_count)},
+          {"max_turns", o.max_turns},
+          {"budget_usd", o.budget_usd},
+          {"visit_fee_usd", o.visit_fee_usd},
+          {"dense_reward", o.dense_reward},
+          {"noise", {{"name", o.noise.empty() ? std::string("none") : o.noise.name}, {"rates", o.noise.rates}}},
+          {"persona", o.random_persona ? std::string("random") : o.persona.ToString()},
+          {"weights",
+           {{"diagnosis", o.weights.diagnosis}, {"rubric", o.weights.rubric},
+            {"cost_per_1000_usd", o.weights.cost_per_1000_usd}, {"discomfort", o.weights.discomfort},
+            {"turn", o.weights.turn}, {"invalid_action", o.weights.invalid_action},
+            {"information_gain", o.weights.information_gain}}}};
+}
+
 absl::StatusOr<BenchReport> RunBench(std::shared_ptr<const env::World> world,
-                                     const BenchConfig& config) {
+                                     const BenchConfig& config, runs::RunStore* store) {
   if (auto d = agents::CreateDoctor(config.doctor); !d.ok()) return d.status();
   if (config.seeds < 1) return absl::InvalidArgumentError("--seeds must be at least 1");
   std::vector<std::string> ids = config.case_ids;
@@ -77,24 +111,71 @@ absl::StatusOr<BenchReport> RunBench(std::shared_ptr<const env::World> world,
     std::string case_id;
     uint64_t seed;
   };
+  if (config.shard_count < 1 || config.shard_index < 0 || config.shard_index >= config.shard_count) {
+    return absl::InvalidArgumentError(absl::StrCat("--shard ", config.shard_index, "/", config.shard_count,
+                                                   " is not i/N with 0 <= i < N"));
+  }
+  std::set<std::pair<std::string, uint64_t>> done;
+  if (store != nullptr) {
+    auto d = store->Done();
+    if (!d.ok()) return d.status();
+    done = *std::move(d);
+  }
   std::vector<Job> jobs;
+  size_t index = 0;
   for (const auto& id : ids) {
-    for (int s = 0; s < config.seeds; ++s) jobs.push_back({id, config.first_seed + s});
+    for (int s = 0; s < config.seeds; ++s, ++index) {
+      if (static_cast<int>(index % config.shard_count) != config.shard_index) continue;
+      uint64_t seed = config.first_seed + s;
+      if (done.contains({id, seed})) continue;  // recorded by an earlier, interrupted run
+      jobs.push_back({id, seed});
+    }
   }
   std::vector<absl::StatusOr<env::Score>> results(jobs.size(), absl::UnknownError("not run"));
   std::atomic<size_t> next{0};
+  absl::Mutex store_mu;
+  absl::Status store_status;
   auto worker = [&] {
     for (size_t i = next++; i < jobs.size(); i = next++) {
-      results[i] = PlayEpisode(world, config.doctor, jobs[i].case_id, jobs[i].seed, config.options);
+      nlohmann::json trajectory;
+      results[i] = PlayEpisode(world, config.doctor, jobs[i].case_id, jobs[i].seed, config.options,
+                               nullptr, store != nullptr ? &trajectory : nullptr);
+      if (store != nullptr && results[i].ok()) {
+        absl::Status s = store->Add({jobs[i].case_id, jobs[i].seed, env::ScoreToJson(*results[i]),
+                                     std::move(trajectory)});
+        if (!s.ok()) {
+          absl::MutexLock l(&store_mu);
+          if (store_status.ok()) store_status = s;
+          next = jobs.size();  // stop taking new work; what is recorded stays recorded
+        }
+      }
     }
   };
-  int threads = std::max(1, std::min<int>(config.threads, static_cast<int>(jobs.size())));
+  int threads = std::max(1, std::min<int>(config.threads, static_cast<int>(std::max<size_t>(jobs.size(), 1))));
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
 
+  if (!store_status.ok()) return store_status;
   BenchReport report;
   report.config = config;
+  if (store != nullptr) {
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (!results[i].ok()) {
+        return absl::Status(results[i].status().code(),
+                            absl::StrCat("case ", jobs[i].case_id, " seed ", jobs[i].seed, ": ",
+                                         results[i].status().message()));
+      }
+    }
+    auto all = store->All();
+    if (!all.ok()) return all.status();
+    results.clear();
+    jobs.clear();
+    for (const auto& e : *all) {
+      results.push_back(env::ScoreFromJson(e.score));
+      jobs.push_back({e.case_id, e.seed});
+    }
+  }
   for (size_t i = 0; i < results.size(); ++i) {
     if (!results[i].ok()) {
       return absl::Status(results[i].status().code(),

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "env/episode.h"
 #include "nlohmann/json.hpp"
+#include "runs/run_store.h"
 
 namespace clinsim::apps {
 
@@ -26,6 +27,8 @@ struct BenchConfig {
   int threads = 2;
   std::vector<std::string> case_ids;  // empty: every case of the world
   env::EpisodeOptions options;
+  int shard_index = 0;  // run only jobs with index % shard_count == shard_index
+  int shard_count = 1;
 };
 
 struct Aggregate {
@@ -56,13 +59,19 @@ struct BenchReport {
   std::map<std::string, Aggregate> by_difficulty;
 };
 
+// With a store, episodes already recorded are skipped, each new one is recorded as it finishes,
+// and the report covers everything recorded (so a resumed run reports the whole run).
 absl::StatusOr<BenchReport> RunBench(std::shared_ptr<const env::World> world,
-                                     const BenchConfig& config);
+                                     const BenchConfig& config, runs::RunStore* store = nullptr);
 // Plays one episode to the end with a doctor; used by bench and the conformance test.
+// `trajectory` (optional) receives {"messages": [...], "steps": [{action, step result}...]}.
 absl::StatusOr<env::Score> PlayEpisode(std::shared_ptr<const env::World> world,
                                        const std::string& doctor, const std::string& case_id,
                                        uint64_t seed, const env::EpisodeOptions& options,
-                                       std::vector<env::Message>* transcript = nullptr);
+                                       std::vector<env::Message>* transcript = nullptr,
+                                       nlohmann::json* trajectory = nullptr);
+// The run config a store keeps, so that resuming with other flags is refused.
+nlohmann::json BenchConfigToJson(const BenchConfig& config, const std::string& cases_origin);
 
 // Runs `config` once without noise and once per setting; rows in that order, none first.
 absl::StatusOr<std::vector<RobustnessRow>> RunRobustness(

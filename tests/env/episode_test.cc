@@ -228,6 +228,15 @@ TEST(EpisodeNoise, NoneReproducesTheNoiseFreePathByteForByte) {
   EXPECT_NE(z.find("\"noise_events\":[]"), std::string::npos);
 }
 
+TEST(Serialize, ScoreRoundTripsThroughJson) {
+  EpisodeOptions o;
+  o.noise = *noise::ParseNoiseSpec("hostile");
+  auto ep = *Episode::Create(clinsim::testing::BundledWorld(), kCase, 4, o);
+  for (const auto& t : kScript) ASSERT_OK(ep->StepText(t));
+  nlohmann::json j = ScoreToJson(*ep->score());
+  EXPECT_EQ(ScoreToJson(ScoreFromJson(j)).dump(), j.dump());
+}
+
 TEST(EpisodeNoise, HostileNoiseIsRecordedAndReplays) {
   EpisodeOptions o;
   o.noise = *noise::ParseNoiseSpec("hostile");
