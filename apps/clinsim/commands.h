@@ -14,6 +14,8 @@ namespace clinsim::apps {
 int BenchCommand(int argc, char** argv, int first);
 int PlayCommand(int argc, char** argv, int first, std::istream& in, std::ostream& out);
 int CasesCommand(int argc, char** argv, int first);
+int ReportCommand(int argc, char** argv, int first);
+int ExportCommand(int argc, char** argv, int first);
 
 // Shared episode flags (--max-turns, --visit-fee, --budget, --dense-reward) and their reading.
 void AddEpisodeFlags(FlagSet* f);

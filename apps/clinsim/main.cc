@@ -1,4 +1,4 @@
-// clinsim: the one command-line program (bench, play, cases).
+// clinsim: the one command-line program (bench, play, cases, report, export).
 #include <cstring>
 #include <iostream>
 
@@ -14,7 +14,9 @@ asks for examination findings and test results, and commits to a diagnosis.
 commands:
   bench    run a built-in doctor over cases x seeds and report accuracy, cost and rubric coverage
   play     play the doctor yourself in the terminal (or from a pipe), one tagged action per line
-  cases    list, show and validate cases (cases list | cases show ID | cases validate DIR)
+  cases    list, show, validate and import cases (cases list | show ID | validate DIR | import ...)
+  report   summarise run directories (tables with bootstrap intervals, Markdown, JSON, HTML)
+  export   write the episodes of run directories as JSON lines for training
 
 Run 'clinsim COMMAND --help' for the flags of a command, with their defaults.
 )";
@@ -31,6 +33,8 @@ int main(int argc, char** argv) {
   if (cmd == "bench") return clinsim::apps::BenchCommand(argc, argv, 2);
   if (cmd == "play") return clinsim::apps::PlayCommand(argc, argv, 2, std::cin, std::cout);
   if (cmd == "cases") return clinsim::apps::CasesCommand(argc, argv, 2);
+  if (cmd == "report") return clinsim::apps::ReportCommand(argc, argv, 2);
+  if (cmd == "export") return clinsim::apps::ExportCommand(argc, argv, 2);
   std::cerr << "clinsim: unknown command '" << cmd << "'\n\n" << kUsage;
   return 2;
 }

@@ -61,6 +61,19 @@ expect_run(NAME import_play ARGS play --cases ${imp}/ac --case agentclinic_0001 
   CONTAINS "Odourless")
 expect_run(NAME import_format ARGS cases import --format csv a b EXIT 2 CONTAINS "unknown import format")
 
+# Run directories: two shards, a report that merges them, an export.
+set(rd "${CMAKE_CURRENT_BINARY_DIR}/cli_runs")
+file(REMOVE_RECURSE ${rd})
+expect_run(NAME shard0 ARGS bench --case cardiology_inferior_stemi,neurology_myasthenia_gravis --seeds 2
+  --shard 0/2 --run-dir ${rd}/s0 EXIT 0 CONTAINS "overall")
+expect_run(NAME shard1 ARGS bench --case cardiology_inferior_stemi,neurology_myasthenia_gravis --seeds 2
+  --shard 1/2 --run-dir ${rd}/s1 EXIT 0 CONTAINS "overall")
+expect_run(NAME report ARGS report ${rd}/s0 ${rd}/s1 --html ${rd}/r.html --markdown ${rd}/r.md
+  EXIT 0 CONTAINS "| scripted | all | 4 |")
+expect_run(NAME export ARGS export ${rd}/s0 ${rd}/s1 --jsonl ${rd}/e.jsonl EXIT 0 CONTAINS "wrote 4 episodes")
+expect_run(NAME report_missing ARGS report /no/such/run EXIT 1 CONTAINS "not a run directory")
+expect_run(NAME bad_shard ARGS bench --shard 2/2 EXIT 2 CONTAINS "--shard must be i/N")
+
 # bench --json twice with the same flags gives the same bytes.
 set(j1 "${CMAKE_CURRENT_BINARY_DIR}/cli_bench1.json")
 set(j2 "${CMAKE_CURRENT_BINARY_DIR}/cli_bench2.json")
