@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "apps/clinsim/bench_runner.h"
@@ -27,6 +28,9 @@ void AddEpisodeFlags(FlagSet* f) {
   f->Add("noise", "none",
          "noise profile (none, mild, realistic, hostile), TYPE=RATE pairs, or a profile then pairs, "
          "e.g. 'mild,patient.omission=0.3'");
+  f->Add("reward-weights", "",
+         "override reward weights, e.g. 'diagnosis=1,rubric=0.5,cost=0.1,discomfort=0.01,turn=0,"
+         "invalid=0.05,information_gain=0.02' (cost is per $1,000; see docs/scoring.md)");
   f->Add("persona", "plain",
          "patient persona: plain, random (drawn per seed), or "
          "temperament=...,literacy=...,recall=...,bias=...");
@@ -39,6 +43,25 @@ absl::Status ReadEpisodeFlags(const FlagSet& f, env::EpisodeOptions* o) {
   if (auto s = f.GetDouble("visit-fee", 0, 1e6, &o->visit_fee_usd); !s.ok()) return s;
   if (auto s = f.GetDouble("budget", 0, 1e9, &o->budget_usd); !s.ok()) return s;
   o->dense_reward = f.GetBool("dense-reward");
+  for (absl::string_view part : absl::StrSplit(f.Get("reward-weights"), ',', absl::SkipWhitespace())) {
+    std::vector<std::string> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
+    double v = 0;
+    if (kv.size() != 2 || !absl::SimpleAtod(kv[1], &v)) {
+      return absl::InvalidArgumentError(absl::StrCat("--reward-weights: '", part, "' is not NAME=NUMBER"));
+    }
+    std::string k(absl::StripAsciiWhitespace(kv[0]));
+    env::RewardWeights& w = o->weights;
+    double* slot = k == "diagnosis" ? &w.diagnosis : k == "rubric" ? &w.rubric
+                 : k == "cost" ? &w.cost_per_1000_usd : k == "discomfort" ? &w.discomfort
+                 : k == "turn" ? &w.turn : k == "invalid" ? &w.invalid_action
+                 : k == "information_gain" ? &w.information_gain : nullptr;
+    if (slot == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--reward-weights: unknown weight '", k,
+          "'; use diagnosis, rubric, cost, discomfort, turn, invalid, information_gain"));
+    }
+    *slot = v;
+  }
   auto noise = noise::ParseNoiseSpec(f.Get("noise"));
   if (!noise.ok()) return noise.status();
   o->noise = *std::move(noise);

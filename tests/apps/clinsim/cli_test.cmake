@@ -72,6 +72,9 @@ expect_run(NAME report ARGS report ${rd}/s0 ${rd}/s1 --html ${rd}/r.html --markd
   EXIT 0 CONTAINS "| scripted | all | 4 |")
 expect_run(NAME export ARGS export ${rd}/s0 ${rd}/s1 --jsonl ${rd}/e.jsonl EXIT 0 CONTAINS "wrote 4 episodes")
 expect_run(NAME report_missing ARGS report /no/such/run EXIT 1 CONTAINS "not a run directory")
+expect_run(NAME weights ARGS play --case cardiology_inferior_stemi --reward-weights diagnosis=2,rubric=0
+  EXIT 0 INPUT "DIAGNOSIS: STEMI\n" CONTAINS "reward:           2.0000")
+expect_run(NAME bad_weights ARGS bench --reward-weights speed=3 EXIT 2 CONTAINS "unknown weight 'speed'")
 expect_run(NAME bad_shard ARGS bench --shard 2/2 EXIT 2 CONTAINS "--shard must be i/N")
 
 # bench --json twice with the same flags gives the same bytes.
