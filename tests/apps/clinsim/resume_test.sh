@@ -40,4 +40,25 @@ if "$CLINSIM" bench --run-dir "$WORK/foreign" > "$WORK/err2.txt" 2>&1; then
   echo "a foreign run.sqlite was accepted"; exit 1
 fi
 grep -qi "not a database\|damaged" "$WORK/err2.txt"
+# Two shards merged by the report equal the unsharded run.
+"$CLINSIM" bench --seeds 2 --shard 0/2 --run-dir "$WORK/s0" > /dev/null
+"$CLINSIM" bench --seeds 2 --shard 1/2 --run-dir "$WORK/s1" > /dev/null
+"$CLINSIM" bench --seeds 2 --run-dir "$WORK/full" > /dev/null
+"$CLINSIM" report "$WORK/s0" "$WORK/s1" --json "$WORK/merged.json" > /dev/null
+"$CLINSIM" report "$WORK/full" --json "$WORK/unsharded.json" > /dev/null
+"$CLINSIM" export "$WORK/s0" "$WORK/s1" --jsonl "$WORK/merged.jsonl" > /dev/null
+"$CLINSIM" export "$WORK/full" --jsonl "$WORK/unsharded.jsonl" > /dev/null
+/usr/bin/python3 - "$WORK" <<'PY'
+import json, sys
+w = sys.argv[1]
+a = json.load(open(w + "/merged.json"))["runs"]
+b = json.load(open(w + "/unsharded.json"))["runs"]
+assert len(a) == len(b) == 1, (len(a), len(b))
+for k in ("overall", "by_specialty", "by_difficulty", "config"):
+    assert a[0][k] == b[0][k], k
+la = sorted(open(w + "/merged.jsonl").read().splitlines())
+lb = sorted(open(w + "/unsharded.jsonl").read().splitlines())
+assert la == lb, "merged shard export differs from the unsharded export"
+print("shards merged == unsharded:", a[0]["overall"]["episodes"], "episodes")
+PY
 echo "resume test passed"
