@@ -62,10 +62,12 @@ absl::StatusOr<nlohmann::json> OpenDb(const std::string& path, bool create, sqli
   if (!tables.ok()) return tables.status();
   if (*tables == 0 && *app == 0) {
     if (!create) return absl::NotFoundError(absl::StrCat(path, ": empty run store"));
+    // WAL with synchronous=NORMAL: a committed episode survives the process being killed (kill -9,
+    // a crash); only a power loss can lose the last few. FULL would fsync every episode.
     const std::string app_id = absl::StrCat("PRAGMA application_id=", kApplicationId);
     const std::string user_version = absl::StrCat("PRAGMA user_version=", kSchemaVersion);
     for (const char* sql :
-         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", app_id.c_str(), user_version.c_str(),
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", app_id.c_str(), user_version.c_str(),
           "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
           "CREATE TABLE episodes (case_id TEXT NOT NULL, seed INTEGER NOT NULL, score TEXT NOT NULL, "
           "trajectory TEXT NOT NULL, recorded_at TEXT NOT NULL DEFAULT (datetime('now')), "
@@ -84,7 +86,7 @@ absl::StatusOr<nlohmann::json> OpenDb(const std::string& path, bool create, sqli
         kSchemaVersion, "); use a matching clinsim or a new --run-dir"));
   }
   if (create) {
-    if (auto s = Exec(*db, path, "PRAGMA synchronous=FULL"); !s.ok()) return s;
+    if (auto s = Exec(*db, path, "PRAGMA synchronous=NORMAL"); !s.ok()) return s;
   }
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(*db, "SELECT value FROM meta WHERE key='config'", -1, &st, nullptr) != SQLITE_OK) {

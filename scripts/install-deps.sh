@@ -12,6 +12,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libcurl4-openssl-dev libsqlite3-dev
   python3-grpcio python3-protobuf
+  chromium
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
