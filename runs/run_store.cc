@@ -115,11 +115,14 @@ std::string DescribeDifference(const nlohmann::json& a, const nlohmann::json& b)
   return out;
 }
 
-absl::StatusOr<std::vector<StoredEpisode>> ReadEpisodes(sqlite3* db, const std::string& path) {
+absl::StatusOr<std::vector<StoredEpisode>> ReadEpisodes(sqlite3* db, const std::string& path,
+                                                         bool with_trajectories = true) {
   std::vector<StoredEpisode> out;
   sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT case_id, seed, score, trajectory FROM episodes ORDER BY case_id, seed",
-                         -1, &st, nullptr) != SQLITE_OK) {
+  const char* sql = with_trajectories
+                        ? "SELECT case_id, seed, score, trajectory FROM episodes ORDER BY case_id, seed"
+                        : "SELECT case_id, seed, score, '{}' FROM episodes ORDER BY case_id, seed";
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK) {
     return SqlError(db, path, "reading episodes");
   }
   while (sqlite3_step(st) == SQLITE_ROW) {
@@ -140,9 +143,9 @@ absl::StatusOr<std::vector<StoredEpisode>> ReadEpisodes(sqlite3* db, const std::
 
 }  // namespace
 
-absl::StatusOr<std::vector<StoredEpisode>> RunStore::All() {
+absl::StatusOr<std::vector<StoredEpisode>> RunStore::All(bool with_trajectories) {
   absl::MutexLock l(&mu_);
-  return ReadEpisodes(db_, path_);
+  return ReadEpisodes(db_, path_, with_trajectories);
 }
 
 absl::StatusOr<std::unique_ptr<RunStore>> RunStore::Open(const std::string& dir,
@@ -199,6 +202,9 @@ absl::StatusOr<std::set<std::pair<std::string, uint64_t>>> RunStore::Done() {
 }
 
 absl::Status RunStore::Add(const StoredEpisode& e) {
+  // Serialise outside the lock: bench workers only queue on the insert itself.
+  std::string score = e.score.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string traj = e.trajectory.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   absl::MutexLock l(&mu_);
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db_,
@@ -206,8 +212,6 @@ absl::Status RunStore::Add(const StoredEpisode& e) {
                          -1, &st, nullptr) != SQLITE_OK) {
     return SqlError(db_, path_, "preparing an insert");
   }
-  std::string score = e.score.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::string traj = e.trajectory.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   sqlite3_bind_text(st, 1, e.case_id.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(e.seed));
   sqlite3_bind_text(st, 3, score.c_str(), -1, SQLITE_TRANSIENT);

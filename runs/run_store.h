@@ -56,8 +56,8 @@ class RunStore {
   absl::StatusOr<std::set<std::pair<std::string, uint64_t>>> Done();
   // Thread-safe. Recording an episode that is already there changes nothing.
   absl::Status Add(const StoredEpisode& e);
-  // Every recorded episode, by (case_id, seed).
-  absl::StatusOr<std::vector<StoredEpisode>> All();
+  // Every recorded episode, by (case_id, seed); with_trajectories=false reads scores only.
+  absl::StatusOr<std::vector<StoredEpisode>> All(bool with_trajectories = true);
 
  private:
   RunStore() = default;

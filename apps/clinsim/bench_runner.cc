@@ -58,9 +58,16 @@ absl::StatusOr<env::Score> PlayEpisode(std::shared_ptr<const env::World> world,
     absl::StatusOr<env::StepResult> r = (*ep)->Step(action);
     if (!r.ok()) return r.status();
     if (trajectory != nullptr) {
-      nlohmann::json step = env::StepResultToJson(*r);
-      step["action"] = env::FormatAction(action);
-      steps.push_back(std::move(step));
+      // The messages of each step are in the trajectory's "messages" already; a step keeps the
+      // action, its reward and what the environment made of it.
+      steps.push_back({{"action", env::FormatAction(action)},
+                       {"reward", r->reward},
+                       {"reward_breakdown", r->reward_breakdown.ToMap()},
+                       {"terminated", r->terminated},
+                       {"truncated", r->truncated},
+                       {"findings", env::ObservationToJson(r->observation)["findings"]},
+                       {"cost_usd", r->info.total_cost_usd},
+                       {"errors", r->info.errors}});
     }
     if ((*ep)->done()) break;
     action = (*doctor)->Act(r->observation);
@@ -167,7 +174,7 @@ absl::StatusOr<BenchReport> RunBench(std::shared_ptr<const env::World> world,
                                          results[i].status().message()));
       }
     }
-    auto all = store->All();
+    auto all = store->All(/*with_trajectories=*/false);
     if (!all.ok()) return all.status();
     results.clear();
     jobs.clear();
