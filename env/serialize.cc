@@ -127,8 +127,12 @@ nlohmann::json MessagesToJson(const std::vector<Message>& messages) {
 }
 
 nlohmann::json ObservationToJson(const Observation& o) {
+  return {{"messages", MessagesToJson(o.messages)}, {"findings", FindingsToJson(o.findings)}};
+}
+
+nlohmann::json FindingsToJson(const std::vector<Finding>& list) {
   nlohmann::json findings = nlohmann::json::array();
-  for (const auto& f : o.findings) {
+  for (const auto& f : list) {
     nlohmann::json j = {{"kind", f.kind}, {"name", f.name}, {"result", f.result},
                         {"abnormal", f.abnormal}};
     if (!f.catalog_id.empty()) j["catalog_id"] = f.catalog_id;
@@ -141,7 +145,7 @@ nlohmann::json ObservationToJson(const Observation& o) {
     }
     findings.push_back(std::move(j));
   }
-  return {{"messages", MessagesToJson(o.messages)}, {"findings", findings}};
+  return findings;
 }
 
 nlohmann::json StepResultToJson(const StepResult& r) {

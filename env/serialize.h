@@ -18,6 +18,7 @@ nlohmann::json ScoreToJson(const Score& s);
 Score ScoreFromJson(const nlohmann::json& j);
 nlohmann::json MessagesToJson(const std::vector<Message>& messages);
 nlohmann::json ObservationToJson(const Observation& o);
+nlohmann::json FindingsToJson(const std::vector<Finding>& findings);
 nlohmann::json StepResultToJson(const StepResult& r);
 
 }  // namespace clinsim::env

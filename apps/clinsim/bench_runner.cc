@@ -65,7 +65,7 @@ absl::StatusOr<env::Score> PlayEpisode(std::shared_ptr<const env::World> world,
                        {"reward_breakdown", r->reward_breakdown.ToMap()},
                        {"terminated", r->terminated},
                        {"truncated", r->truncated},
-                       {"findings", env::ObservationToJson(r->observation)["findings"]},
+                       {"findings", env::FindingsToJson(r->observation.findings)},
                        {"cost_usd", r->info.total_cost_usd},
                        {"errors", r->info.errors}});
     }
