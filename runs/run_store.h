@@ -3,10 +3,10 @@
 // kill -9 the same command resumes and runs only what is missing; nothing recorded is lost or
 // duplicated ((case, seed) is the key). One writer per directory (a lock file says who).
 //
-//   auto store = RunStore::Open("runs/scripted", config).value();
+//   auto store = RunStore::Open("build/runs/scripted", config).value();
 //   auto done = store->Done().value();              // {(case_id, seed)} already recorded
 //   store->Add({case_id, seed, score_json, trajectory_json});
-//   auto all = RunStore::Load("runs/scripted").value();   // read-only, for reports and export
+//   auto all = RunStore::Load("build/runs/scripted").value();   // read-only, for reports and export
 #ifndef CLINSIM_RUNS_RUN_STORE_H_
 #define CLINSIM_RUNS_RUN_STORE_H_
 
