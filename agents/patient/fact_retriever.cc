@@ -80,10 +80,11 @@ FactIndex::FactIndex(const cases::Case& c, const Lexicon& lexicon, MatcherParams
   fact_terms_.resize(n);
   for (int i = 0; i < n; ++i) {
     const cases::Fact& f = c.facts[i];
+    absl::flat_hash_map<std::string, float> weights;  // term -> its largest weight in this fact
     auto add = [&](const std::vector<std::string>& terms, float w) {
       for (const auto& t : terms) {
         if (t == "|") continue;
-        float& cur = fact_terms_[i][t];
+        float& cur = weights[t];
         cur = std::max(cur, w);
       }
     };
@@ -91,20 +92,19 @@ FactIndex::FactIndex(const cases::Case& c, const Lexicon& lexicon, MatcherParams
     for (const auto& k : f.keywords) add(lexicon.Analyze(k), kKeywordWeight);
     add(lexicon.Analyze(f.category), kKeywordWeight);
     if (first_hpi_ < 0 && f.category == "hpi") first_hpi_ = i;
-  }
-  absl::flat_hash_map<std::string, int> df;
-  for (int i = 0; i < n; ++i) {
-    for (const auto& [t, w] : fact_terms_[i]) {
-      ++df[t];
-      postings_[t].push_back({i, w});
+    for (const auto& [t, w] : weights) {
+      terms_[t].postings.push_back({i, w});
+      fact_terms_[i].push_back(t);
     }
+    std::sort(fact_terms_[i].begin(), fact_terms_[i].end());
   }
-  for (const auto& [t, d] : df) idf_[t] = std::log(1.0f + static_cast<float>(n) / d);
+  for (auto& [t, term] : terms_) {
+    term.idf = std::log(1.0f + static_cast<float>(n) / static_cast<float>(term.postings.size()));
+    std::sort(term.postings.begin(), term.postings.end(),
+              [](const Posting& a, const Posting& b) { return a.fact < b.fact; });
+  }
   // A word no fact uses is rarer than any word a fact uses: it weighs as much as the rarest.
   unknown_idf_ = params_.unknown_weight * std::log(1.0f + static_cast<float>(std::max(n, 1)));
-  for (auto& [t, list] : postings_) {
-    std::sort(list.begin(), list.end(), [](const Posting& a, const Posting& b) { return a.fact < b.fact; });
-  }
 }
 
 void FactIndex::Score(const std::vector<std::string>& terms, std::vector<float>* coverage,
@@ -116,11 +116,11 @@ void FactIndex::Score(const std::vector<std::string>& terms, std::vector<float>*
   absl::flat_hash_set<absl::string_view> seen;
   for (const auto& t : terms) {
     if (t == "|" || !seen.insert(t).second) continue;
-    auto it = idf_.find(t);
-    float idf = it == idf_.end() ? unknown_idf_ : it->second;
+    auto it = terms_.find(t);
+    float idf = it == terms_.end() ? unknown_idf_ : it->second.idf;
     mass += idf;
-    if (it == idf_.end()) continue;
-    for (const Posting& p : postings_.at(t)) {
+    if (it == terms_.end()) continue;
+    for (const Posting& p : it->second.postings) {
       (*coverage)[p.fact] += idf;
       (*score)[p.fact] += idf * p.weight;
     }
@@ -209,7 +209,9 @@ ClauseMatch FactIndex::MatchClause(const std::vector<std::string>& terms) const 
     bool covered = false;
     for (int f : m.facts) {
       covered = std::all_of(s.terms.begin(), s.terms.end(),
-                            [&](const std::string& t) { return fact_terms_[f].contains(t); });
+                            [&](const std::string& t) {
+                              return std::binary_search(fact_terms_[f].begin(), fact_terms_[f].end(), t);
+                            });
       if (covered) break;
     }
     if (!covered && std::find(m.denied.begin(), m.denied.end(), s.display) == m.denied.end()) {

@@ -73,9 +73,12 @@ class FactIndex {
   MatcherParams params_;
   const cases::Case* case_;
   const Lexicon* lexicon_;
-  absl::flat_hash_map<std::string, std::vector<Posting>> postings_;
-  absl::flat_hash_map<std::string, float> idf_;
-  std::vector<absl::flat_hash_map<std::string, float>> fact_terms_;
+  struct Term {
+    float idf = 0;
+    std::vector<Posting> postings;  // by fact
+  };
+  absl::flat_hash_map<std::string, Term> terms_;
+  std::vector<std::vector<std::string>> fact_terms_;  // each fact's terms, sorted
   // Category cue terms (analysed) -> category; and each fact's category.
   absl::flat_hash_map<std::string, std::string> cues_;
   std::vector<std::string> fact_category_;
