@@ -14,11 +14,11 @@ void CaseLibrary::Add(absl::StatusOr<Case> c) {
     errors_.push_back(std::string(c.status().message()));
     return;
   }
-  if (Find(c->id) != nullptr) {
-    errors_.push_back(absl::StrCat(c->file, ": id: '", c->id, "' is already used by ",
-                                   Find(c->id)->file));
+  if (const Case* other = Find(c->id); other != nullptr) {
+    errors_.push_back(absl::StrCat(c->file, ": id: '", c->id, "' is already used by ", other->file));
     return;
   }
+  by_id_[c->id] = cases_.size();
   cases_.push_back(*std::move(c));
 }
 
@@ -67,10 +67,8 @@ absl::StatusOr<std::shared_ptr<const CaseLibrary>> CaseLibrary::Load(const std::
 }
 
 const Case* CaseLibrary::Find(absl::string_view id) const {
-  for (const auto& c : cases_) {
-    if (c.id == id) return &c;
-  }
-  return nullptr;
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : &cases_[it->second];
 }
 
 }  // namespace clinsim::cases

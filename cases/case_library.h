@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "cases/case.h"
 
@@ -38,6 +39,7 @@ class CaseLibrary {
  private:
   void Add(absl::StatusOr<Case> c);
   std::vector<Case> cases_;
+  absl::flat_hash_map<std::string, size_t> by_id_;  // id -> index in cases_
   std::vector<std::string> errors_;
   std::string origin_;
 };
