@@ -118,7 +118,8 @@ void BM_ResetAndDiagnose(benchmark::State& state) {
   const auto& cases = world->library().cases();
   size_t i = 0;
   for (auto _ : state) {
-    auto ep = *Episode::Create(world, cases[i++ % cases.size()].id, i, {});
+    auto ep = *Episode::Create(world, cases[i % cases.size()].id, i, {});
+    ++i;
     auto r = ep->Step(Action::Diagnose("pulmonary embolism"));
     benchmark::DoNotOptimize(r);
   }

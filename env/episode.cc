@@ -45,7 +45,7 @@ absl::StatusOr<std::unique_ptr<Episode>> Episode::Create(std::shared_ptr<const W
   ep->gatekeeper_ = std::make_unique<agents::RuleGatekeeper>(*c, ep->world_->tests(),
                                                              ep->world_->exams(), ep->noise_.get());
   ep->score_.noise_profile = options.noise.empty() ? "none" : options.noise.name;
-  ep->score_.persona = persona.plain() ? "plain" : persona.ToString();
+  ep->score_.persona = persona.ToString();
   ep->judge_ = std::make_unique<agents::RuleJudge>();
   const auto& p = c->presentation;
   ep->initial_.messages.push_back({"system", p.abstract});

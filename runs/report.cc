@@ -63,7 +63,7 @@ std::string Label(const nlohmann::json& config) {
   std::string noise = config.contains("noise") ? config["noise"].value("name", std::string("none")) : "none";
   if (noise != "none") absl::StrAppend(&label, " / noise ", noise);
   std::string persona = config.value("persona", std::string("plain"));
-  if (persona != "plain" && persona.find("temperament=plain,literacy=average,recall=good") != 0) {
+  if (persona != "plain") {
     absl::StrAppend(&label, " / persona ", persona);
   }
   return label;

@@ -83,6 +83,7 @@ std::string Pick(uint64_t seed, absl::string_view what, std::initializer_list<co
 }  // namespace
 
 std::string Persona::ToString() const {
+  if (plain()) return "plain";
   std::string s = absl::StrCat("temperament=", temperament, ",literacy=", literacy, ",recall=", recall);
   for (const auto& b : biases) absl::StrAppend(&s, ",bias=", b);
   return s;

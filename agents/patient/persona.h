@@ -27,7 +27,7 @@ struct Persona {
   bool plain() const {
     return temperament == "plain" && literacy == "average" && recall == "good" && biases.empty();
   }
-  // "temperament=choleric,literacy=lay,recall=good,bias=recency"
+  // "temperament=choleric,literacy=lay,recall=good,bias=recency"; "plain" for a plain persona.
   std::string ToString() const;
 };
 

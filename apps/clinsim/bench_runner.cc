@@ -264,9 +264,7 @@ nlohmann::json BenchReportToJson(const BenchReport& r) {
   }
   return {{"doctor", r.config.doctor},
           {"noise", opt.noise.empty() ? std::string("none") : opt.noise.name},
-          {"persona", opt.random_persona ? std::string("random")
-                                         : (opt.persona.plain() ? std::string("plain")
-                                                                : opt.persona.ToString())},
+          {"persona", opt.random_persona ? std::string("random") : opt.persona.ToString()},
           {"robustness", robustness},
           {"episodes", r.overall.episodes},
           {"seeds", r.config.seeds},

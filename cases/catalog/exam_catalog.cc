@@ -11,10 +11,6 @@
 #include "common/text.h"
 
 namespace clinsim::cases {
-namespace {
-std::string Collapse(absl::string_view text) { return CollapseText(text); }
-}  // namespace
-
 absl::StatusOr<ExamCatalog> ExamCatalog::FromJson(absl::string_view json_text,
                                                    absl::string_view origin) {
   JsonReader r(origin);
@@ -35,9 +31,9 @@ absl::StatusOr<ExamCatalog> ExamCatalog::FromJson(absl::string_view json_text,
   if (!r.ok()) return r.ToStatus();
   for (int i = 0; i < static_cast<int>(cat.systems_.size()); ++i) {
     const ExamSystem& s = cat.systems_[i];
-    cat.phrases_.emplace_back(Collapse(absl::StrReplaceAll(s.id, {{"_", " "}})), i);
-    cat.phrases_.emplace_back(Collapse(s.name), i);
-    for (const auto& a : s.aliases) cat.phrases_.emplace_back(Collapse(a), i);
+    cat.phrases_.emplace_back(CollapseText(absl::StrReplaceAll(s.id, {{"_", " "}})), i);
+    cat.phrases_.emplace_back(CollapseText(s.name), i);
+    for (const auto& a : s.aliases) cat.phrases_.emplace_back(CollapseText(a), i);
   }
   std::stable_sort(cat.phrases_.begin(), cat.phrases_.end(),
                    [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
@@ -57,7 +53,7 @@ const ExamSystem* ExamCatalog::FindById(absl::string_view id) const {
 }
 
 const ExamSystem* ExamCatalog::Resolve(absl::string_view request) const {
-  std::string key = Collapse(request);
+  std::string key = CollapseText(request);
   if (key.empty()) return nullptr;
   for (const auto& [phrase, idx] : phrases_) {
     if (phrase == key) return &systems_[idx];

@@ -20,7 +20,6 @@ constexpr const char* kFiller[] = {"please", "order", "get", "check", "do",   "r
                                    "us",     "some",  "i",   "want",  "would", "like", "to"};
 constexpr const char* kTrailing[] = {"test", "tests", "level", "levels", "study", "please", "stat"};
 
-std::string Collapse(absl::string_view text) { return CollapseText(text); }
 
 std::string StripFiller(const std::string& collapsed) {
   std::string norm = collapsed;
@@ -108,7 +107,7 @@ absl::StatusOr<TestCatalog> TestCatalog::FromJson(absl::string_view json_text,
   if (!r.ok()) return r.ToStatus();
   // Keys, most specific kind first so an alias never shadows another test's name.
   auto add = [&](const std::string& key_text, int idx, const char* how) {
-    std::string key = Collapse(key_text);
+    std::string key = CollapseText(key_text);
     if (!key.empty()) cat.by_key_.try_emplace(key, idx, how);
   };
   for (int i = 0; i < static_cast<int>(cat.tests_.size()); ++i) {
@@ -140,7 +139,7 @@ const CatalogTest* TestCatalog::FindById(absl::string_view id) const {
 
 TestResolution TestCatalog::Resolve(absl::string_view request) const {
   TestResolution out;
-  std::string key = Collapse(request);
+  std::string key = CollapseText(request);
   for (const std::string& k : {key, StripFiller(key)}) {
     if (auto it = by_key_.find(k); it != by_key_.end()) {
       out.kind = TestResolution::kFound;
