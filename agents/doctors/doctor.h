@@ -28,16 +28,30 @@ class Doctor {
   virtual env::Action Start(const env::Observation& initial, uint64_t seed) = 0;
   // The next action, given what the last one revealed.
   virtual env::Action Act(const env::Observation& observation) = 0;
+
+  // Optional hooks for doctors that need more than observations (the remote doctor forwards
+  // them to an agent service). Configure is called before Start; ActOnStep is what the episode
+  // loop calls, and by default it is Act on the step's observation.
+  virtual void Configure(const env::EpisodeOptions& options) {}
+  virtual env::Action ActOnStep(const env::StepResult& step) { return Act(step.observation); }
+  // Not OK when the doctor could not produce its last action (e.g. its service is down); the
+  // episode is then abandoned with this error instead of being scored.
+  virtual absl::Status status() const { return absl::OkStatus(); }
 };
 
 using DoctorFactory = std::function<std::unique_ptr<Doctor>()>;
+// Doctors named by an address, e.g. "grpc://127.0.0.1:50052": the factory gets the whole name.
+using DoctorSchemeFactory = std::function<absl::StatusOr<std::unique_ptr<Doctor>>(const std::string& name)>;
 
 // Registered names, sorted.
 std::vector<std::string> DoctorNames();
-// NOT_FOUND naming the registered doctors when `name` is unknown.
+// NOT_FOUND naming the registered doctors when `name` is unknown. A name with "SCHEME://" goes
+// to the factory registered for that scheme.
 absl::StatusOr<std::unique_ptr<Doctor>> CreateDoctor(const std::string& name);
 // Registration happens in doctor.cc; tests may add their own.
 void RegisterDoctor(const std::string& name, DoctorFactory factory);
+// `scheme` without "://", e.g. "grpc". Registered by the layers that own the transport (apps).
+void RegisterDoctorScheme(const std::string& scheme, DoctorSchemeFactory factory);
 
 }  // namespace clinsim::agents
 

@@ -52,7 +52,9 @@ absl::StatusOr<env::Score> PlayEpisode(std::shared_ptr<const env::World> world,
   if (!doctor.ok()) return doctor.status();
   auto ep = env::Episode::Create(world, case_id, seed, options);
   if (!ep.ok()) return ep.status();
+  (*doctor)->Configure(options);
   env::Action action = (*doctor)->Start((*ep)->initial_observation(), seed);
+  if (absl::Status s = (*doctor)->status(); !s.ok()) return s;
   nlohmann::json steps = nlohmann::json::array();
   while (!(*ep)->done()) {
     absl::StatusOr<env::StepResult> r = (*ep)->Step(action);
@@ -70,7 +72,8 @@ absl::StatusOr<env::Score> PlayEpisode(std::shared_ptr<const env::World> world,
                        {"errors", r->info.errors}});
     }
     if ((*ep)->done()) break;
-    action = (*doctor)->Act(r->observation);
+    action = (*doctor)->ActOnStep(*r);
+    if (absl::Status s = (*doctor)->status(); !s.ok()) return s;
   }
   if (transcript != nullptr) *transcript = (*ep)->transcript();
   if (trajectory != nullptr) {
@@ -147,7 +150,11 @@ absl::StatusOr<BenchReport> RunBench(std::shared_ptr<const env::World> world,
       nlohmann::json trajectory;
       results[i] = PlayEpisode(world, config.doctor, jobs[i].case_id, jobs[i].seed, config.options,
                                nullptr, store != nullptr ? &trajectory : nullptr);
-      if (store != nullptr && results[i].ok()) {
+      if (!results[i].ok()) {
+        next = jobs.size();  // stop taking new work: the error is reported, what is recorded stays
+        continue;
+      }
+      if (store != nullptr) {
         absl::Status s = store->Add({jobs[i].case_id, jobs[i].seed, env::ScoreToJson(*results[i]),
                                      std::move(trajectory)});
         if (!s.ok()) {

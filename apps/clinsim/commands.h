@@ -16,6 +16,7 @@ int PlayCommand(int argc, char** argv, int first, std::istream& in, std::ostream
 int CasesCommand(int argc, char** argv, int first);
 int ReportCommand(int argc, char** argv, int first);
 int ExportCommand(int argc, char** argv, int first);
+int ServeCommand(int argc, char** argv, int first);
 
 // Shared episode flags (--max-turns, --visit-fee, --budget, --dense-reward) and their reading.
 void AddEpisodeFlags(FlagSet* f);

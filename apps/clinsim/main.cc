@@ -1,8 +1,9 @@
-// clinsim: the one command-line program (bench, play, cases, report, export).
+// clinsim: the one command-line program (serve, bench, play, cases, report, export).
 #include <cstring>
 #include <iostream>
 
 #include "apps/clinsim/commands.h"
+#include "env/server/remote_doctor.h"
 
 namespace {
 
@@ -12,7 +13,9 @@ An interactive clinical consultation simulator: a doctor agent interviews a simu
 asks for examination findings and test results, and commits to a diagnosis.
 
 commands:
-  bench    run a built-in doctor over cases x seeds and report accuracy, cost and rubric coverage
+  serve    serve the environment over gRPC (clinsim.v1; health checking and reflection on)
+  bench    run a doctor (built-in, or a Doctor service at grpc://HOST:PORT) over cases x seeds
+           and report accuracy, cost and rubric coverage
   play     play the doctor yourself in the terminal (or from a pipe), one tagged action per line
   cases    list, show, validate and import cases (cases list | show ID | validate DIR | import ...)
   report   summarise run directories (tables with bootstrap intervals, Markdown, JSON, HTML)
@@ -29,7 +32,9 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;
   }
+  clinsim::server::RegisterRemoteDoctors();  // bench --doctor grpc://HOST:PORT
   std::string cmd = argv[1];
+  if (cmd == "serve") return clinsim::apps::ServeCommand(argc, argv, 2);
   if (cmd == "bench") return clinsim::apps::BenchCommand(argc, argv, 2);
   if (cmd == "play") return clinsim::apps::PlayCommand(argc, argv, 2, std::cin, std::cout);
   if (cmd == "cases") return clinsim::apps::CasesCommand(argc, argv, 2);

@@ -1,0 +1,154 @@
+#include "env/server/environment_service.h"
+
+#include <deque>
+
+namespace clinsim::server {
+namespace {
+
+// Replies per stream that may wait for the client to read them before the stream stops reading
+// new requests (back-pressure for clients that pipeline without reading).
+constexpr size_t kMaxQueuedReplies = 64;
+
+template <typename Fn>
+grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn&& fn) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(fn()));
+  return reactor;
+}
+
+class SessionReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionResponse> {
+ public:
+  explicit SessionReactor(EnvironmentHandler* handler) : handler_(handler) { StartRead(&request_); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client half-closed, or the call is over
+      absl::MutexLock l(&mu_);
+      reads_done_ = true;
+      MaybeFinishLocked();
+      return;
+    }
+    v1::SessionResponse response;
+    handler_->HandleSession(request_, &state_, &response);
+    absl::MutexLock l(&mu_);
+    if (finished_) return;
+    queue_.push_back(std::move(response));
+    if (!writing_) {
+      writing_ = true;
+      StartWrite(&queue_.front());
+    }
+    if (queue_.size() < kMaxQueuedReplies) {
+      StartRead(&request_);
+    } else {
+      read_paused_ = true;
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock l(&mu_);
+    queue_.pop_front();  // deque: the reply being written stayed at the front until now
+    if (!ok) {  // the client went away; nothing more can be written
+      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+      return;
+    }
+    if (!queue_.empty()) {
+      StartWrite(&queue_.front());
+    } else {
+      writing_ = false;
+    }
+    if (read_paused_ && queue_.size() < kMaxQueuedReplies) {
+      read_paused_ = false;
+      StartRead(&request_);
+    }
+    MaybeFinishLocked();
+  }
+
+  void OnCancel() override {}
+
+  void OnDone() override {
+    handler_->EndSession(&state_);  // a stream's episodes end with it
+    delete this;
+  }
+
+ private:
+  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (reads_done_ && !writing_) FinishLocked(grpc::Status::OK);
+  }
+  void FinishLocked(const grpc::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(s);
+  }
+
+  EnvironmentHandler* handler_;
+  v1::SessionRequest request_;                 // touched only between StartRead and OnReadDone
+  EnvironmentHandler::SessionState state_;     // touched only in OnReadDone and OnDone
+  absl::Mutex mu_;
+  std::deque<v1::SessionResponse> queue_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+}
+
+grpc::ServerUnaryReactor* EnvironmentService::GetSpec(grpc::CallbackServerContext* ctx,
+                                                      const v1::GetSpecRequest*, v1::Spec* resp) {
+  return Unary(ctx, [&] {
+    *resp = handler_->Spec();
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* EnvironmentService::ListCases(grpc::CallbackServerContext* ctx,
+                                                        const v1::ListCasesRequest* req,
+                                                        v1::ListCasesResponse* resp) {
+  return Unary(ctx, [&] {
+    handler_->ListCases(*req, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* EnvironmentService::Reset(grpc::CallbackServerContext* ctx,
+                                                    const v1::ResetRequest* req, v1::ResetResponse* resp) {
+  return Unary(ctx, [&] { return handler_->Reset(*req, resp); });
+}
+
+grpc::ServerUnaryReactor* EnvironmentService::Step(grpc::CallbackServerContext* ctx,
+                                                   const v1::StepRequest* req, v1::StepResponse* resp) {
+  return Unary(ctx, [&] { return handler_->Step(*req, resp); });
+}
+
+grpc::ServerUnaryReactor* EnvironmentService::ResetBatch(grpc::CallbackServerContext* ctx,
+                                                         const v1::ResetBatchRequest* req,
+                                                         v1::ResetBatchResponse* resp) {
+  return Unary(ctx, [&] { return handler_->ResetBatch(*req, resp); });
+}
+
+grpc::ServerUnaryReactor* EnvironmentService::StepBatch(grpc::CallbackServerContext* ctx,
+                                                        const v1::StepBatchRequest* req,
+                                                        v1::StepBatchResponse* resp) {
+  return Unary(ctx, [&] { return handler_->StepBatch(*req, resp); });
+}
+
+grpc::ServerUnaryReactor* EnvironmentService::GetScore(grpc::CallbackServerContext* ctx,
+                                                       const v1::GetScoreRequest* req, v1::Score* resp) {
+  return Unary(ctx, [&] { return handler_->GetScore(*req, resp); });
+}
+
+grpc::ServerUnaryReactor* EnvironmentService::Close(grpc::CallbackServerContext* ctx,
+                                                    const v1::CloseRequest* req, v1::CloseResponse*) {
+  return Unary(ctx, [&] { return handler_->Close(*req); });
+}
+
+grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionResponse>* EnvironmentService::Session(
+    grpc::CallbackServerContext*) {
+  return new SessionReactor(handler_);
+}
+
+}  // namespace clinsim::server
