@@ -11,7 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libcurl4-openssl-dev libsqlite3-dev
-  python3-grpcio python3-protobuf
+  python3-grpcio python3-protobuf python3-pytest
   chromium
 )
 missing=()
