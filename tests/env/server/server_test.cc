@@ -10,7 +10,7 @@
 #include "env/server/remote_doctor.h"
 #include "env/server/proto_convert.h"
 #include "gmock/gmock.h"
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "clinsim/v1/doctor.grpc.pb.h"
