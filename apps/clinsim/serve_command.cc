@@ -26,6 +26,11 @@ int ServeCommand(int argc, char** argv, int first) {
   f.Add("replica-id", "", "prefix of episode ids, so a load balancer can route by id");
   f.Add("grace-seconds", "10", "how long calls in flight may take to finish at shutdown");
   f.AddBool("no-reflection", "turn server reflection off");
+  f.Add("tls-cert", "", "PEM certificate chain: serve TLS (with --tls-key)");
+  f.Add("tls-key", "", "PEM private key of --tls-cert");
+  f.Add("token-file", "",
+        "file with bearer tokens, one per line: every Environment call must send the metadata "
+        "'authorization: Bearer TOKEN' (health checks stay open)");
   if (auto s = f.Parse(argc, argv, first); !s.ok()) return Fail(s);
   if (f.help_requested()) {
     std::cout << f.Help();
@@ -49,6 +54,24 @@ int ServeCommand(int argc, char** argv, int first) {
   o.handler.max_batch_items = static_cast<int>(max_batch);
   o.handler.max_message_bytes = static_cast<int>(max_bytes);
   o.reflection = !f.GetBool("no-reflection");
+  if (!f.Get("tls-cert").empty() || !f.Get("tls-key").empty()) {
+    if (f.Get("tls-cert").empty() || f.Get("tls-key").empty()) {
+      return Fail(absl::InvalidArgumentError("--tls-cert and --tls-key go together"));
+    }
+    auto cert = server::ReadSecretFile(f.Get("tls-cert"), "tls-cert");
+    if (!cert.ok()) return Fail(cert.status());
+    auto key = server::ReadSecretFile(f.Get("tls-key"), "tls-key");
+    if (!key.ok()) return Fail(key.status());
+    o.tls_cert_pem = *std::move(cert);
+    o.tls_key_pem = *std::move(key);
+  }
+  if (!f.Get("token-file").empty()) {
+    auto auth = server::TokenAuth::FromFile(f.Get("token-file"));
+    if (!auth.ok()) return Fail(auth.status());
+    o.auth = *std::move(auth);
+  }
+  const bool tls = !o.tls_cert_pem.empty();
+  const size_t tokens = o.auth ? o.auth->size() : 0;
 
   auto lib = cases::CaseLibrary::Load(f.Get("cases"), f.GetBool("strict"));
   if (!lib.ok()) return Fail(lib.status(), 1);
@@ -69,6 +92,8 @@ int ServeCommand(int argc, char** argv, int first) {
   std::cout << "clinsim serve: listening on " << host << ":" << (*server)->port() << " with "
             << case_count << " cases from " << f.Get("cases") << " (max " << max_episodes
             << " episodes, idle TTL " << ttl << " s, reflection " << (o.reflection ? "on" : "off")
+            << ", TLS " << (tls ? "on" : "off") << ", tokens "
+            << (tokens ? absl::StrCat(tokens, " (bearer auth required)") : std::string("off"))
             << ", health: grpc.health.v1)" << std::endl;
   int sig = 0;
   sigwait(&signals, &sig);

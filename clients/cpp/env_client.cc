@@ -14,11 +14,26 @@ std::unique_ptr<EnvClient> EnvClient::Connect(const std::string& target, absl::D
                                      deadline);
 }
 
+std::unique_ptr<EnvClient> EnvClient::Connect(const std::string& target, const ClientOptions& options) {
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+  grpc::ChannelArguments args;
+  if (options.tls) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options.tls_root_pem;
+    creds = grpc::SslCredentials(ssl);
+    if (!options.tls_server_name.empty()) args.SetSslTargetNameOverride(options.tls_server_name);
+  }
+  auto client = std::make_unique<EnvClient>(grpc::CreateCustomChannel(target, creds, args), options.deadline);
+  client->bearer_token_ = options.bearer_token;
+  return client;
+}
+
 EnvClient::EnvClient(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline)
     : channel_(std::move(channel)), stub_(v1::Environment::NewStub(channel_)), deadline_(deadline) {}
 
 void EnvClient::Prepare(grpc::ClientContext* ctx) const {
   ctx->set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
+  if (!bearer_token_.empty()) ctx->AddMetadata("authorization", "Bearer " + bearer_token_);
 }
 
 namespace {

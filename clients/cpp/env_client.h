@@ -22,11 +22,20 @@ namespace clinsim::client {
 
 namespace v1 = ::clinsim::v1;
 
+struct ClientOptions {
+  absl::Duration deadline = absl::Seconds(30);  // per call
+  std::string bearer_token;  // sent as 'authorization: Bearer TOKEN' when set
+  bool tls = false;
+  std::string tls_root_pem;  // roots to trust (empty: the system's)
+  std::string tls_server_name;  // overrides the name checked in the certificate (tests)
+};
+
 class EnvClient {
  public:
   // Does not connect yet; the first call does (and fails with UNAVAILABLE if nothing listens).
   static std::unique_ptr<EnvClient> Connect(const std::string& target,
                                             absl::Duration deadline = absl::Seconds(30));
+  static std::unique_ptr<EnvClient> Connect(const std::string& target, const ClientOptions& options);
   explicit EnvClient(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline = absl::Seconds(30));
 
   absl::StatusOr<v1::Spec> GetSpec();
@@ -50,6 +59,7 @@ class EnvClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Environment::Stub> stub_;
   absl::Duration deadline_;
+  std::string bearer_token_;
 };
 
 // grpc::Status -> absl::Status (same codes).

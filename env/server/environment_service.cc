@@ -16,6 +16,13 @@ grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn&& fn) {
   return reactor;
 }
 
+// A stream refused before it starts (e.g. UNAUTHENTICATED).
+class RejectedSession final : public grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionResponse> {
+ public:
+  explicit RejectedSession(const grpc::Status& s) { Finish(s); }
+  void OnDone() override { delete this; }
+};
+
 class SessionReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionResponse> {
  public:
   explicit SessionReactor(EnvironmentHandler* handler) : handler_(handler) { StartRead(&request_); }
@@ -100,6 +107,7 @@ grpc::Status ToGrpcStatus(const absl::Status& s) {
 grpc::ServerUnaryReactor* EnvironmentService::GetSpec(grpc::CallbackServerContext* ctx,
                                                       const v1::GetSpecRequest*, v1::Spec* resp) {
   return Unary(ctx, [&] {
+    if (auto s = Authorize(ctx); !s.ok()) return s;
     *resp = handler_->Spec();
     return absl::OkStatus();
   });
@@ -109,6 +117,7 @@ grpc::ServerUnaryReactor* EnvironmentService::ListCases(grpc::CallbackServerCont
                                                         const v1::ListCasesRequest* req,
                                                         v1::ListCasesResponse* resp) {
   return Unary(ctx, [&] {
+    if (auto s = Authorize(ctx); !s.ok()) return s;
     handler_->ListCases(*req, resp);
     return absl::OkStatus();
   });
@@ -116,39 +125,67 @@ grpc::ServerUnaryReactor* EnvironmentService::ListCases(grpc::CallbackServerCont
 
 grpc::ServerUnaryReactor* EnvironmentService::Reset(grpc::CallbackServerContext* ctx,
                                                     const v1::ResetRequest* req, v1::ResetResponse* resp) {
-  return Unary(ctx, [&] { return handler_->Reset(*req, resp); });
+  return Unary(ctx, [&] {
+    if (auto s = Authorize(ctx); !s.ok()) return s;
+    return handler_->Reset(*req, resp);
+  });
 }
 
 grpc::ServerUnaryReactor* EnvironmentService::Step(grpc::CallbackServerContext* ctx,
                                                    const v1::StepRequest* req, v1::StepResponse* resp) {
-  return Unary(ctx, [&] { return handler_->Step(*req, resp); });
+  return Unary(ctx, [&] {
+    if (auto s = Authorize(ctx); !s.ok()) return s;
+    return handler_->Step(*req, resp);
+  });
 }
 
 grpc::ServerUnaryReactor* EnvironmentService::ResetBatch(grpc::CallbackServerContext* ctx,
                                                          const v1::ResetBatchRequest* req,
                                                          v1::ResetBatchResponse* resp) {
-  return Unary(ctx, [&] { return handler_->ResetBatch(*req, resp); });
+  return Unary(ctx, [&] {
+    if (auto s = Authorize(ctx); !s.ok()) return s;
+    return handler_->ResetBatch(*req, resp);
+  });
 }
 
 grpc::ServerUnaryReactor* EnvironmentService::StepBatch(grpc::CallbackServerContext* ctx,
                                                         const v1::StepBatchRequest* req,
                                                         v1::StepBatchResponse* resp) {
-  return Unary(ctx, [&] { return handler_->StepBatch(*req, resp); });
+  return Unary(ctx, [&] {
+    if (auto s = Authorize(ctx); !s.ok()) return s;
+    return handler_->StepBatch(*req, resp);
+  });
 }
 
 grpc::ServerUnaryReactor* EnvironmentService::GetScore(grpc::CallbackServerContext* ctx,
                                                        const v1::GetScoreRequest* req, v1::Score* resp) {
-  return Unary(ctx, [&] { return handler_->GetScore(*req, resp); });
+  return Unary(ctx, [&] {
+    if (auto s = Authorize(ctx); !s.ok()) return s;
+    return handler_->GetScore(*req, resp);
+  });
 }
 
 grpc::ServerUnaryReactor* EnvironmentService::Close(grpc::CallbackServerContext* ctx,
                                                     const v1::CloseRequest* req, v1::CloseResponse*) {
-  return Unary(ctx, [&] { return handler_->Close(*req); });
+  return Unary(ctx, [&] {
+    if (auto s = Authorize(ctx); !s.ok()) return s;
+    return handler_->Close(*req);
+  });
 }
 
 grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionResponse>* EnvironmentService::Session(
-    grpc::CallbackServerContext*) {
+    grpc::CallbackServerContext* ctx) {
+  if (absl::Status s = Authorize(ctx); !s.ok()) return new RejectedSession(ToGrpcStatus(s));
   return new SessionReactor(handler_);
+}
+
+absl::Status EnvironmentService::Authorize(grpc::CallbackServerContext* ctx) const {
+  if (auth_ == nullptr) return absl::OkStatus();
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("authorization");
+  absl::string_view header;
+  if (it != md.end()) header = absl::string_view(it->second.data(), it->second.size());
+  return auth_->Check(header);
 }
 
 }  // namespace clinsim::server

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "clinsim/v1/environment.grpc.pb.h"
+#include "env/server/auth.h"
 #include "env/server/environment_handler.h"
 #include "grpcpp/grpcpp.h"
 
@@ -17,7 +18,8 @@ grpc::Status ToGrpcStatus(const absl::Status& s);
 
 class EnvironmentService final : public v1::Environment::CallbackService {
  public:
-  explicit EnvironmentService(EnvironmentHandler* handler) : handler_(handler) {}
+  // `auth` may be null (no token required); it must outlive the service.
+  EnvironmentService(EnvironmentHandler* handler, const TokenAuth* auth) : handler_(handler), auth_(auth) {}
 
   grpc::ServerUnaryReactor* GetSpec(grpc::CallbackServerContext* ctx, const v1::GetSpecRequest* req,
                                     v1::Spec* resp) override;
@@ -39,7 +41,10 @@ class EnvironmentService final : public v1::Environment::CallbackService {
       grpc::CallbackServerContext* ctx) override;
 
  private:
+  absl::Status Authorize(grpc::CallbackServerContext* ctx) const;
+
   EnvironmentHandler* handler_;
+  const TokenAuth* auth_;
 };
 
 }  // namespace clinsim::server

@@ -12,18 +12,29 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(std::shared_ptr<const env:
                                                       ServerOptions options) {
   std::unique_ptr<Server> s(new Server);
   s->handler_ = std::make_unique<EnvironmentHandler>(std::move(world), options.handler);
-  s->service_ = std::make_unique<EnvironmentService>(s->handler_.get());
+  s->auth_ = std::move(options.auth);
+  s->service_ = std::make_unique<EnvironmentService>(s->handler_.get(), s->auth_ ? &*s->auth_ : nullptr);
   grpc::EnableDefaultHealthCheckService(true);
   if (options.reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.address, grpc::InsecureServerCredentials(), &s->port_);
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+  if (!options.tls_cert_pem.empty() || !options.tls_key_pem.empty()) {
+    if (options.tls_cert_pem.empty() || options.tls_key_pem.empty()) {
+      return absl::InvalidArgumentError("TLS needs both a certificate (--tls-cert) and a key (--tls-key)");
+    }
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({options.tls_key_pem, options.tls_cert_pem});
+    creds = grpc::SslServerCredentials(ssl);
+  }
+  builder.AddListeningPort(options.address, creds, &s->port_);
   builder.RegisterService(s->service_.get());
   builder.SetMaxReceiveMessageSize(options.handler.max_message_bytes);
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot listen on '", options.address,
-        "': the address is malformed, in use, or not allowed; pass --address HOST:PORT (port 0 picks a free one)"));
+        "': the address is malformed, in use or not allowed, or the TLS certificate and key are not a valid "
+        "PEM pair; pass --address HOST:PORT (port 0 picks a free one)"));
   }
   grpc::HealthCheckServiceInterface* health = s->server_->GetHealthCheckService();
   health->SetServingStatus("", true);
@@ -51,6 +62,7 @@ void Server::Shutdown(absl::Duration grace) {
   absl::MutexLock once(&shutdown_mu_);
   if (stopped_) return;
   stopped_ = true;
+  if (server_ == nullptr) return;  // Start failed before the server ran
   handler_->StartDraining();
   server_->GetHealthCheckService()->Shutdown();  // every service NOT_SERVING from now on
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));

@@ -17,6 +17,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include <optional>
+
+#include "env/server/auth.h"
 #include "env/server/environment_handler.h"
 #include "env/world.h"
 
@@ -30,6 +33,10 @@ struct ServerOptions {
   std::string address = "127.0.0.1:50051";  // HOST:PORT; port 0 picks a free one
   HandlerOptions handler;
   bool reflection = true;
+  // TLS when both are set (PEM text, not paths).
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::optional<TokenAuth> auth;  // bearer tokens required when set
 };
 
 class EnvironmentService;
@@ -51,6 +58,7 @@ class Server {
   Server() = default;
   void SweepLoop();
 
+  std::optional<TokenAuth> auth_;
   std::unique_ptr<EnvironmentHandler> handler_;
   std::unique_ptr<EnvironmentService> service_;
   std::unique_ptr<grpc::Server> server_;
