@@ -4,6 +4,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/random.h"
 #include "common/text.h"
 #include "env/action.h"
@@ -36,7 +37,10 @@ void ToProto(const absl::Status& s, v1::Status* out) {
 
 EnvironmentHandler::EnvironmentHandler(std::shared_ptr<const env::World> world, HandlerOptions options)
     : world_(std::move(world)), options_(std::move(options)), store_(options_.store) {
-  for (const auto& c : world_->library().cases()) case_ids_.push_back(c.id);
+  for (const auto& c : world_->library().cases()) {
+    case_ids_.push_back(c.id);
+    specialties_.insert(c.specialty);
+  }
   std::sort(case_ids_.begin(), case_ids_.end());
 
   spec_.set_api_version(kApiVersion);
@@ -73,7 +77,15 @@ EnvironmentHandler::EnvironmentHandler(std::shared_ptr<const env::World> world, 
   spec_.set_case_count(static_cast<int>(case_ids_.size()));
 }
 
-void EnvironmentHandler::ListCases(const v1::ListCasesRequest& req, v1::ListCasesResponse* resp) const {
+absl::Status EnvironmentHandler::ListCases(const v1::ListCasesRequest& req, v1::ListCasesResponse* resp) const {
+  if (!req.specialty().empty() && !specialties_.contains(req.specialty())) {
+    return absl::InvalidArgumentError(absl::StrCat("no case has specialty '", SafeUtf8Prefix(req.specialty(), 80),
+                                                   "'; the specialties are: ", absl::StrJoin(specialties_, ", ")));
+  }
+  if (!req.difficulty().empty() && req.difficulty() != "easy" && req.difficulty() != "medium" &&
+      req.difficulty() != "hard") {
+    return absl::InvalidArgumentError("difficulty must be easy, medium or hard");
+  }
   for (const auto& id : case_ids_) {
     const cases::Case* c = world_->FindCase(id);
     if (!req.specialty().empty() && c->specialty != req.specialty()) continue;
@@ -84,6 +96,7 @@ void EnvironmentHandler::ListCases(const v1::ListCasesRequest& req, v1::ListCase
     s->set_difficulty(c->difficulty);
     s->set_source(c->source.kind == "imported" ? c->source.origin : std::string("clinsim"));
   }
+  return absl::OkStatus();
 }
 
 absl::Status EnvironmentHandler::CheckEpisodeId(const std::string& id) const {
@@ -137,18 +150,28 @@ absl::Status EnvironmentHandler::Step(const v1::StepRequest& req, v1::StepRespon
         "': it was closed, expired after ", absl::FormatDuration(store_.options().idle_ttl),
         " idle, or never existed; Reset starts a new one"));
   }
-  if (!action.ok() && !(e->invalid_action_as_turn && req.action().has_text())) return action.status();
-  absl::MutexLock l(&e->mu);
-  env::Episode& ep = *e->episode;
-  if (ep.done()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "episode '", req.episode_id(), "' has ended (", ep.score()->end_reason,
-        "); GetScore gives its evaluation and Reset starts a new one"));
+  const bool as_turn = !action.ok() && e->invalid_action_as_turn &&
+                       req.action().kind_case() != v1::Action::KIND_NOT_SET;
+  if (!action.ok() && !as_turn) return action.status();
+  bool ended = false;
+  {
+    absl::MutexLock l(&e->mu);
+    env::Episode& ep = *e->episode;
+    if (ep.done()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "episode '", req.episode_id(), "' has ended (", ep.score()->end_reason,
+          "); GetScore gives its evaluation and Reset starts a new one"));
+    }
+    absl::StatusOr<env::StepResult> r =
+        action.ok() ? ep.Step(*action)
+        : req.action().has_text() ? ep.StepText(req.action().text())
+                                  : ep.Step(UncheckedActionFromProto(req.action()));
+    if (!r.ok()) return r.status();
+    ToProto(*r, resp);
+    ended = ep.done();
+    if (ended && req.include_score()) ToProto(*ep.score(), resp->mutable_score());
   }
-  absl::StatusOr<env::StepResult> r =
-      action.ok() ? ep.Step(*action) : ep.StepText(req.action().text());
-  if (!r.ok()) return r.status();
-  ToProto(*r, resp);
+  if (ended && req.close_on_end()) store_.Remove(req.episode_id());
   return absl::OkStatus();
 }
 

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,7 @@ class EnvironmentHandler {
   EnvironmentHandler(std::shared_ptr<const env::World> world, HandlerOptions options);
 
   const v1::Spec& Spec() const { return spec_; }
-  void ListCases(const v1::ListCasesRequest& req, v1::ListCasesResponse* resp) const;
+  absl::Status ListCases(const v1::ListCasesRequest& req, v1::ListCasesResponse* resp) const;
   absl::Status Reset(const v1::ResetRequest& req, v1::ResetResponse* resp);
   absl::Status Step(const v1::StepRequest& req, v1::StepResponse* resp);
   // The call fails only when the batch itself is too large; otherwise each item has a status.
@@ -69,6 +70,7 @@ class EnvironmentHandler {
   EpisodeStore store_;
   v1::Spec spec_;
   std::vector<std::string> case_ids_;  // sorted, for seed-picked cases
+  std::set<std::string> specialties_;
   std::atomic<bool> draining_{false};
 };
 

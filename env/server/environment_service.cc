@@ -118,8 +118,7 @@ grpc::ServerUnaryReactor* EnvironmentService::ListCases(grpc::CallbackServerCont
                                                         v1::ListCasesResponse* resp) {
   return Unary(ctx, [&] {
     if (auto s = Authorize(ctx); !s.ok()) return s;
-    handler_->ListCases(*req, resp);
-    return absl::OkStatus();
+    return handler_->ListCases(*req, resp);
   });
 }
 

@@ -260,6 +260,32 @@ absl::StatusOr<env::Action> ActionFromProto(const v1::Action& a) {
   return out;
 }
 
+env::Action UncheckedActionFromProto(const v1::Action& a) {
+  switch (a.kind_case()) {
+    case v1::Action::kAsk:
+      return env::Action::Ask(a.ask().question());
+    case v1::Action::kExamine:
+      return env::Action::Examine(a.examine().system());
+    case v1::Action::kOrder: {
+      // Keep the count over the limit (so validation says so) without copying a huge list.
+      std::vector<std::string> tests;
+      for (int i = 0; i < a.order().tests_size() && i <= static_cast<int>(env::kMaxTestsPerOrder); ++i) {
+        tests.push_back(a.order().tests(i));
+      }
+      return env::Action::Order(std::move(tests));
+    }
+    case v1::Action::kDiagnose: {
+      const v1::Diagnose& d = a.diagnose();
+      env::Action out = env::Action::Diagnose(d.diagnosis(), {d.differential().begin(), d.differential().end()},
+                                              d.icd10());
+      if (d.has_confidence()) out.confidence = d.confidence();
+      return out;
+    }
+    default:
+      return env::Action::Ask("");
+  }
+}
+
 absl::StatusOr<env::EpisodeOptions> OptionsFromProto(const v1::EpisodeOptions& o) {
   env::EpisodeOptions out;
   if (o.has_max_turns()) {

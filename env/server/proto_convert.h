@@ -29,6 +29,9 @@ env::StepInfo FromProto(const v1::StepInfo& info);
 // INVALID_ARGUMENT when no action is set, a field is oversized or not UTF-8, or the text form
 // does not parse (the message shows the grammar). Text is parsed with env::ParseTaggedAction.
 absl::StatusOr<env::Action> ActionFromProto(const v1::Action& a);
+// The structured action as sent, without validation (for invalid_action_as_turn: the episode
+// itself turns it into an invalid turn). Not for text or an empty Action.
+env::Action UncheckedActionFromProto(const v1::Action& a);
 
 // Unset fields keep the defaults of env::EpisodeOptions (those of `clinsim bench`).
 // INVALID_ARGUMENT names the bad field (range, unknown noise profile or persona).

@@ -74,8 +74,12 @@ TEST_F(ServerTest, ListCasesFiltersAndNamesNoDiagnosis) {
   ASSERT_OK_AND_ASSIGN(v1::ListCasesResponse cardio, client_->ListCases("cardiology"));
   EXPECT_GT(cardio.cases_size(), 3);
   for (const auto& c : cardio.cases()) EXPECT_EQ(c.specialty(), "cardiology");
-  ASSERT_OK_AND_ASSIGN(v1::ListCasesResponse none, client_->ListCases("no-such-specialty"));
-  EXPECT_EQ(none.cases_size(), 0);
+  ASSERT_OK_AND_ASSIGN(v1::ListCasesResponse hard, client_->ListCases("", "hard"));
+  EXPECT_GT(hard.cases_size(), 10);
+  EXPECT_THAT(client_->ListCases("no-such-specialty").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cardiology")));
+  EXPECT_THAT(client_->ListCases("", "impossible").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("easy, medium or hard")));
 }
 
 // The same case, seed and actions over gRPC give byte for byte the score of the in-process run
@@ -214,10 +218,37 @@ TEST_F(ServerTest, InvalidActionAsTurnPlaysMalformedTextAsAnInvalidTurn) {
   EXPECT_EQ(s.info().action_kind(), "invalid");
   EXPECT_EQ(s.info().turn(), 1);
   EXPECT_LT(s.reward_breakdown().invalid_actions() + s.reward(), 1e-9);
+  // Structured actions with bad contents are invalid turns too.
+  v1::StepRequest empty_question;
+  empty_question.set_episode_id(r.episode_id());
+  empty_question.mutable_action()->mutable_ask();
+  ASSERT_OK_AND_ASSIGN(v1::StepResponse s2, client_->Step(empty_question));
+  EXPECT_EQ(s2.info().action_kind(), "invalid");
+  EXPECT_EQ(s2.info().turn(), 2);
+  EXPECT_THAT(s2.info().errors(0), HasSubstr("question is empty"));
   // An empty action is still a malformed request, not a turn.
   v1::StepRequest empty;
   empty.set_episode_id(r.episode_id());
   EXPECT_THAT(client_->Step(empty).status(), StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+}
+
+TEST_F(ServerTest, StepCanReturnTheScoreAndFreeTheEpisodeWhenItEnds) {
+  v1::ResetResponse r = MustReset();
+  v1::StepRequest req;
+  req.set_episode_id(r.episode_id());
+  req.set_include_score(true);
+  req.set_close_on_end(true);
+  req.mutable_action()->set_text("ASK: Where is the pain?");
+  ASSERT_OK_AND_ASSIGN(v1::StepResponse mid, client_->Step(req));
+  EXPECT_FALSE(mid.has_score());  // not ended: no score, still open
+  EXPECT_EQ(server_->handler().store().size(), 1);
+  req.mutable_action()->set_text("DIAGNOSIS: inferior STEMI");
+  ASSERT_OK_AND_ASSIGN(v1::StepResponse end, client_->Step(req));
+  ASSERT_TRUE(end.has_score());
+  EXPECT_TRUE(end.score().correct());
+  EXPECT_FALSE(end.score().json().empty());
+  EXPECT_EQ(server_->handler().store().size(), 0);
+  EXPECT_THAT(client_->GetScore(r.episode_id()).status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
 }
 
 TEST_F(ServerTest, BatchItemsFailAlone) {
