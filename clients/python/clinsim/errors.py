@@ -130,6 +130,11 @@ class Internal(ClinsimError):
     code = grpc.StatusCode.INTERNAL
 
 
+class Unauthenticated(ClinsimError):
+    """UNAUTHENTICATED: the server needs a bearer token (see :func:`clinsim.open_channel`)."""
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
 class Unimplemented(ClinsimError):
     """UNIMPLEMENTED: the server does not offer this RPC."""
     code = grpc.StatusCode.UNIMPLEMENTED
@@ -137,7 +142,8 @@ class Unimplemented(ClinsimError):
 
 _BY_CODE: Dict[grpc.StatusCode, type] = {
     c.code: c for c in (InvalidArgument, NotFound, FailedPrecondition, ResourceExhausted,
-                        Unavailable, DeadlineExceeded, Cancelled, Internal, Unimplemented)
+                        Unavailable, DeadlineExceeded, Cancelled, Internal, Unimplemented,
+                        Unauthenticated)
 }
 _CODE_BY_INT: Dict[int, grpc.StatusCode] = {c.value[0]: c for c in grpc.StatusCode}
 
