@@ -151,7 +151,42 @@ int main(int argc, char** argv) {
   auto env_stub = v1::Environment::NewStub(env_channel);
   auto echo_stub = clinsim_bench::Echo::NewStub(echo_channel);
 
-  // 1. Unary latency: alternate blocks of Step and echo so drift hits both alike.
+  // 1. Memory with 10,000 live episodes (each reset and stepped 5 times), measured first so that
+  // the allocator holds nothing from the other phases; then they are closed.
+  {
+    long before = RssKb();
+    std::vector<std::string> ids;
+    for (int b = 0; b < 10000 / 250; ++b) {
+      v1::ResetBatchResponse resets;
+      grpc::ClientContext ctx;
+      env_stub->ResetBatch(&ctx, Resets(250, b * 250), &resets);
+      v1::StepBatchRequest steps;
+      for (const auto& item : resets.items()) {
+        ids.push_back(item.response().episode_id());
+        steps.add_items()->set_episode_id(item.response().episode_id());
+      }
+      for (int t = 0; t < 5; ++t) {
+        for (auto& item : *steps.mutable_items()) item.mutable_action()->set_text(kQuestions[t % 4]);
+        v1::StepBatchResponse sr;
+        grpc::ClientContext c2;
+        env_stub->StepBatch(&c2, steps, &sr);
+      }
+    }
+    long after = RssKb();
+    out["memory"] = {{"live_episodes", servers.env->handler().store().size()},
+                     {"rss_before_mb", before / 1024.0}, {"rss_after_mb", after / 1024.0},
+                     {"per_episode_kb", static_cast<double>(after - before) / ids.size()}};
+    for (const auto& id : ids) {
+      grpc::ClientContext ctx;
+      v1::CloseRequest c;
+      c.set_episode_id(id);
+      v1::CloseResponse cr;
+      env_stub->Close(&ctx, c, &cr);
+    }
+  }
+
+
+  // 2. Unary latency: alternate blocks of Step and echo so drift hits both alike.
   {
     v1::ResetResponse reset;
     {
@@ -205,7 +240,7 @@ int main(int argc, char** argv) {
                     {"ratio_p50", sp50 / ep50}, {"ratio_p99", sp99 / ep99}};
   }
 
-  // 2. StepBatch throughput (one client thread, calls in sequence) against echo.
+  // 3. StepBatch throughput (one client thread, calls in sequence) against echo.
   for (int n : {64, 128, 256}) {
     v1::ResetBatchResponse resets;
     {
@@ -238,32 +273,6 @@ int main(int argc, char** argv) {
       v1::CloseResponse cr;
       env_stub->Close(&ctx, c, &cr);
     }
-  }
-
-  // 3. Memory with 10,000 live episodes (each reset and stepped 5 times).
-  {
-    long before = RssKb();
-    std::vector<std::string> ids;
-    for (int b = 0; b < 10000 / 250; ++b) {
-      v1::ResetBatchResponse resets;
-      grpc::ClientContext ctx;
-      env_stub->ResetBatch(&ctx, Resets(250, b * 250), &resets);
-      v1::StepBatchRequest steps;
-      for (const auto& item : resets.items()) {
-        ids.push_back(item.response().episode_id());
-        steps.add_items()->set_episode_id(item.response().episode_id());
-      }
-      for (int t = 0; t < 5; ++t) {
-        for (auto& item : *steps.mutable_items()) item.mutable_action()->set_text(kQuestions[t % 4]);
-        v1::StepBatchResponse sr;
-        grpc::ClientContext c2;
-        env_stub->StepBatch(&c2, steps, &sr);
-      }
-    }
-    long after = RssKb();
-    out["memory"] = {{"live_episodes", servers.env->handler().store().size()},
-                     {"rss_before_mb", before / 1024.0}, {"rss_after_mb", after / 1024.0},
-                     {"per_episode_kb", static_cast<double>(after - before) / ids.size()}};
   }
 
   if (!json_path.empty()) std::ofstream(json_path) << out.dump(2) << "\n";
