@@ -20,6 +20,8 @@ int ServeCommand(int argc, char** argv, int first) {
   f.Add("cases", "bundled", "case directory, or 'bundled' for the library built into clinsim");
   f.AddBool("strict", "fail if any case file is invalid (default: skip it with a warning)");
   f.Add("max-episodes", "100000", "live episodes before Reset answers RESOURCE_EXHAUSTED");
+  f.Add("max-episodes-per-client", "0",
+        "live episodes one client (one bearer token, or one peer address without tokens) may hold; 0: no limit");
   f.Add("episode-ttl", "1800", "seconds an idle episode lives before it is freed");
   f.Add("max-batch", "1024", "items in one ResetBatch or StepBatch");
   f.Add("max-message-bytes", "4194304", "largest request accepted");
@@ -45,6 +47,9 @@ int ServeCommand(int argc, char** argv, int first) {
   long long max_episodes = 0, ttl = 0, max_batch = 0, max_bytes = 0, grace = 0;
   if (auto s = f.GetInt("max-episodes", 1, 100000000, &max_episodes); !s.ok()) return Fail(s);
   if (auto s = f.GetInt("episode-ttl", 1, 7 * 24 * 3600, &ttl); !s.ok()) return Fail(s);
+  long long per_client = 0;
+  if (auto s = f.GetInt("max-episodes-per-client", 0, 100000000, &per_client); !s.ok()) return Fail(s);
+  o.handler.store.max_episodes_per_client = static_cast<int>(per_client);
   if (auto s = f.GetInt("max-batch", 1, 100000, &max_batch); !s.ok()) return Fail(s);
   if (auto s = f.GetInt("max-message-bytes", 1024, 1 << 30, &max_bytes); !s.ok()) return Fail(s);
   if (auto s = f.GetInt("grace-seconds", 0, 3600, &grace); !s.ok()) return Fail(s);

@@ -71,6 +71,7 @@ EnvironmentHandler::EnvironmentHandler(std::shared_ptr<const env::World> world, 
   l->set_max_episodes(options_.store.max_episodes);
   l->set_episode_idle_ttl_seconds(static_cast<int>(absl::ToInt64Seconds(options_.store.idle_ttl)));
   l->set_max_turns(1000);
+  l->set_max_episodes_per_client(options_.store.max_episodes_per_client);
   for (const auto& t : noise::NoiseTypes()) spec_.add_noise_types(t.name);
   for (const auto& [name, p] : noise::DefaultProfiles()) spec_.add_noise_profiles(name);
   ToProto(env::EpisodeOptions{}, spec_.mutable_default_options());
@@ -109,7 +110,8 @@ absl::Status EnvironmentHandler::CheckEpisodeId(const std::string& id) const {
   return absl::OkStatus();
 }
 
-absl::Status EnvironmentHandler::Reset(const v1::ResetRequest& req, v1::ResetResponse* resp) {
+absl::Status EnvironmentHandler::Reset(const v1::ResetRequest& req, v1::ResetResponse* resp,
+                                       absl::string_view client) {
   if (draining()) return Unavailable();
   if (req.case_id().size() > kMaxIdLength || !IsValidUtf8(req.case_id())) {
     return absl::InvalidArgumentError("case_id is not a case id; ListCases gives the ids");
@@ -125,7 +127,7 @@ absl::Status EnvironmentHandler::Reset(const v1::ResetRequest& req, v1::ResetRes
     return absl::NotFoundError(absl::StrCat("unknown case '", case_id,
                                             "'; ListCases gives the ids this server has"));
   }
-  absl::StatusOr<EpisodeStore::Reservation> slot = store_.Reserve();
+  absl::StatusOr<EpisodeStore::Reservation> slot = store_.Reserve(client);
   if (!slot.ok()) return slot.status();
   absl::StatusOr<std::unique_ptr<env::Episode>> ep = env::Episode::Create(world_, case_id, seed, *options);
   if (!ep.ok()) return ep.status();
@@ -175,7 +177,8 @@ absl::Status EnvironmentHandler::Step(const v1::StepRequest& req, v1::StepRespon
   return absl::OkStatus();
 }
 
-absl::Status EnvironmentHandler::ResetBatch(const v1::ResetBatchRequest& req, v1::ResetBatchResponse* resp) {
+absl::Status EnvironmentHandler::ResetBatch(const v1::ResetBatchRequest& req, v1::ResetBatchResponse* resp,
+                                            absl::string_view client) {
   if (req.items_size() > options_.max_batch_items) {
     return absl::InvalidArgumentError(absl::StrCat("the batch has ", req.items_size(),
                                                    " items; the limit is ", options_.max_batch_items));
@@ -183,7 +186,7 @@ absl::Status EnvironmentHandler::ResetBatch(const v1::ResetBatchRequest& req, v1
   resp->mutable_items()->Reserve(req.items_size());
   for (const auto& item : req.items()) {
     v1::ResetResult* out = resp->add_items();
-    absl::Status s = Reset(item, out->mutable_response());
+    absl::Status s = Reset(item, out->mutable_response(), client);
     ToProto(s, out->mutable_status());
     if (!s.ok()) out->clear_response();
   }
@@ -238,7 +241,7 @@ void EnvironmentHandler::HandleSession(const v1::SessionRequest& req, SessionSta
   absl::Status s;
   switch (req.payload_case()) {
     case v1::SessionRequest::kReset:
-      s = Reset(req.reset(), resp->mutable_reset());
+      s = Reset(req.reset(), resp->mutable_reset(), state->client);
       if (s.ok()) {
         state->last_episode = resp->reset().episode_id();
         state->episodes.insert(state->last_episode);

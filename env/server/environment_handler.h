@@ -38,10 +38,12 @@ class EnvironmentHandler {
 
   const v1::Spec& Spec() const { return spec_; }
   absl::Status ListCases(const v1::ListCasesRequest& req, v1::ListCasesResponse* resp) const;
-  absl::Status Reset(const v1::ResetRequest& req, v1::ResetResponse* resp);
+  // `client` identifies the caller for the per-client episode limit (empty: not counted).
+  absl::Status Reset(const v1::ResetRequest& req, v1::ResetResponse* resp, absl::string_view client = "");
   absl::Status Step(const v1::StepRequest& req, v1::StepResponse* resp);
   // The call fails only when the batch itself is too large; otherwise each item has a status.
-  absl::Status ResetBatch(const v1::ResetBatchRequest& req, v1::ResetBatchResponse* resp);
+  absl::Status ResetBatch(const v1::ResetBatchRequest& req, v1::ResetBatchResponse* resp,
+                          absl::string_view client = "");
   absl::Status StepBatch(const v1::StepBatchRequest& req, v1::StepBatchResponse* resp);
   absl::Status GetScore(const v1::GetScoreRequest& req, v1::Score* resp);
   absl::Status Close(const v1::CloseRequest& req);
@@ -49,6 +51,7 @@ class EnvironmentHandler {
   // What one Session stream knows: the episodes it started (closed when it ends) and the last
   // one, which requests with an empty episode id address.
   struct SessionState {
+    std::string client;  // for the per-client limit
     std::string last_episode;
     absl::flat_hash_set<std::string> episodes;
   };

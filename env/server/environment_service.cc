@@ -2,6 +2,9 @@
 
 #include <deque>
 
+#include "absl/strings/str_cat.h"
+#include "common/random.h"
+
 namespace clinsim::server {
 namespace {
 
@@ -25,7 +28,10 @@ class RejectedSession final : public grpc::ServerBidiReactor<v1::SessionRequest,
 
 class SessionReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionResponse> {
  public:
-  explicit SessionReactor(EnvironmentHandler* handler) : handler_(handler) { StartRead(&request_); }
+  SessionReactor(EnvironmentHandler* handler, std::string client) : handler_(handler) {
+    state_.client = std::move(client);
+    StartRead(&request_);
+  }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client half-closed, or the call is over
@@ -126,7 +132,7 @@ grpc::ServerUnaryReactor* EnvironmentService::Reset(grpc::CallbackServerContext*
                                                     const v1::ResetRequest* req, v1::ResetResponse* resp) {
   return Unary(ctx, [&] {
     if (auto s = Authorize(ctx); !s.ok()) return s;
-    return handler_->Reset(*req, resp);
+    return handler_->Reset(*req, resp, ClientKey(ctx));
   });
 }
 
@@ -143,7 +149,7 @@ grpc::ServerUnaryReactor* EnvironmentService::ResetBatch(grpc::CallbackServerCon
                                                          v1::ResetBatchResponse* resp) {
   return Unary(ctx, [&] {
     if (auto s = Authorize(ctx); !s.ok()) return s;
-    return handler_->ResetBatch(*req, resp);
+    return handler_->ResetBatch(*req, resp, ClientKey(ctx));
   });
 }
 
@@ -175,7 +181,19 @@ grpc::ServerUnaryReactor* EnvironmentService::Close(grpc::CallbackServerContext*
 grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionResponse>* EnvironmentService::Session(
     grpc::CallbackServerContext* ctx) {
   if (absl::Status s = Authorize(ctx); !s.ok()) return new RejectedSession(ToGrpcStatus(s));
-  return new SessionReactor(handler_);
+  return new SessionReactor(handler_, ClientKey(ctx));
+}
+
+std::string ClientKey(grpc::CallbackServerContext* ctx) {
+  // With a token, the token identifies the client (a hash of it: the token itself is not kept);
+  // otherwise the peer's address without its port.
+  const auto& md = ctx->client_metadata();
+  if (auto it = md.find("authorization"); it != md.end()) {
+    return absl::StrCat("token:", absl::Hex(StableHash(absl::string_view(it->second.data(), it->second.size()))));
+  }
+  std::string peer = ctx->peer();  // "ipv4:127.0.0.1:5555", "ipv6:[::1]:5555"
+  if (size_t colon = peer.rfind(':'); colon != std::string::npos && colon > 5) peer.resize(colon);
+  return peer;
 }
 
 absl::Status EnvironmentService::Authorize(grpc::CallbackServerContext* ctx) const {

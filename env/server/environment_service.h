@@ -13,6 +13,10 @@
 
 namespace clinsim::server {
 
+// Who a call counts against for --max-episodes-per-client: a hash of its bearer token, else its
+// peer address without the port.
+std::string ClientKey(grpc::CallbackServerContext* ctx);
+
 // The one place absl::Status becomes grpc::Status (the codes share their numbers).
 grpc::Status ToGrpcStatus(const absl::Status& s);
 

@@ -24,7 +24,15 @@ uint64_t RandomWord() {
 }  // namespace
 
 EpisodeStore::Reservation::~Reservation() {
-  if (store_ != nullptr) store_->live_.fetch_sub(1, std::memory_order_relaxed);
+  if (store_ != nullptr) store_->Release(owner_);
+}
+
+void EpisodeStore::Release(const std::string& owner) {
+  live_.fetch_sub(1, std::memory_order_relaxed);
+  if (owner.empty() || options_.max_episodes_per_client <= 0) return;
+  absl::MutexLock l(&owners_mu_);
+  auto it = owners_.find(owner);
+  if (it != owners_.end() && --it->second <= 0) owners_.erase(it);
 }
 
 EpisodeStore::EpisodeStore(StoreOptions options) : options_(std::move(options)) {
@@ -32,7 +40,7 @@ EpisodeStore::EpisodeStore(StoreOptions options) : options_(std::move(options)) 
   for (int i = 0; i < options_.shards; ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
-absl::StatusOr<EpisodeStore::Reservation> EpisodeStore::Reserve() {
+absl::StatusOr<EpisodeStore::Reservation> EpisodeStore::Reserve(absl::string_view owner) {
   int n = live_.fetch_add(1, std::memory_order_relaxed);
   if (n >= options_.max_episodes) {
     live_.fetch_sub(1, std::memory_order_relaxed);
@@ -41,7 +49,20 @@ absl::StatusOr<EpisodeStore::Reservation> EpisodeStore::Reserve() {
         " live episodes; Close episodes you have finished with (idle ones are freed after ",
         absl::FormatDuration(options_.idle_ttl), ") or start the server with a larger --max-episodes"));
   }
-  return Reservation(this);
+  if (!owner.empty() && options_.max_episodes_per_client > 0) {
+    absl::MutexLock l(&owners_mu_);
+    int& held = owners_[owner];
+    if (held >= options_.max_episodes_per_client) {
+      if (held == 0) owners_.erase(std::string(owner));
+      live_.fetch_sub(1, std::memory_order_relaxed);
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "this client holds its maximum of ", options_.max_episodes_per_client,
+          " live episodes; Close episodes you have finished with (idle ones are freed after ",
+          absl::FormatDuration(options_.idle_ttl), ")"));
+    }
+    ++held;
+  }
+  return Reservation(this, std::string(owner));
 }
 
 std::string EpisodeStore::NewId() {
@@ -60,6 +81,7 @@ std::string EpisodeStore::Add(Reservation slot, std::unique_ptr<env::Episode> ep
     entry->episode = std::move(episode);
   }
   entry->invalid_action_as_turn = invalid_action_as_turn;
+  entry->owner = std::move(slot.owner_);
   entry->last_used_ns.store(NowNs(), std::memory_order_relaxed);
   slot.store_ = nullptr;  // the slot now belongs to the stored entry
   for (;;) {
@@ -93,7 +115,7 @@ bool EpisodeStore::Remove(absl::string_view id) {
     e = std::move(it->second);
     s.map.erase(it);
   }
-  live_.fetch_sub(1, std::memory_order_relaxed);
+  Release(e->owner);
   return true;
 }
 
@@ -114,8 +136,8 @@ int EpisodeStore::Sweep(absl::Time now) {
       }
     }
     removed += static_cast<int>(dead.size());
+    for (const auto& e : dead) Release(e->owner);
   }
-  live_.fetch_sub(removed, std::memory_order_relaxed);
   return removed;
 }
 

@@ -30,6 +30,7 @@ struct StoreOptions {
   absl::Duration idle_ttl = absl::Minutes(30);
   int shards = 32;
   std::string id_prefix;  // e.g. a replica name, so a load balancer can route by id
+  int max_episodes_per_client = 0;  // 0: no per-client limit
 };
 
 class EpisodeStore {
@@ -38,28 +39,31 @@ class EpisodeStore {
     absl::Mutex mu;
     std::unique_ptr<env::Episode> episode ABSL_GUARDED_BY(mu);
     bool invalid_action_as_turn = false;  // set once at Add
+    std::string owner;                    // the client it counts against; set once at Add
     std::atomic<int64_t> last_used_ns{0};
   };
 
   // A slot counted against the cap; returned to the store if dropped unused.
   class Reservation {
    public:
-    Reservation(Reservation&& o) noexcept : store_(o.store_) { o.store_ = nullptr; }
+    Reservation(Reservation&& o) noexcept : store_(o.store_), owner_(std::move(o.owner_)) { o.store_ = nullptr; }
     Reservation& operator=(Reservation&&) = delete;
     ~Reservation();
 
    private:
     friend class EpisodeStore;
-    explicit Reservation(EpisodeStore* s) : store_(s) {}
+    Reservation(EpisodeStore* s, std::string owner) : store_(s), owner_(std::move(owner)) {}
     EpisodeStore* store_;
+    std::string owner_;
   };
 
   explicit EpisodeStore(StoreOptions options);
   EpisodeStore(const EpisodeStore&) = delete;
   EpisodeStore& operator=(const EpisodeStore&) = delete;
 
-  // RESOURCE_EXHAUSTED (saying how to get room) when max_episodes are live.
-  absl::StatusOr<Reservation> Reserve();
+  // RESOURCE_EXHAUSTED (saying how to get room) when max_episodes are live, or when `owner` (a
+  // client identity; empty: none) holds max_episodes_per_client.
+  absl::StatusOr<Reservation> Reserve(absl::string_view owner = "");
   // Stores the episode under a new unguessable id and returns the id.
   std::string Add(Reservation slot, std::unique_ptr<env::Episode> episode, bool invalid_action_as_turn);
   // The entry, marked as used now; nullptr when the id is unknown, closed or expired.
@@ -77,11 +81,14 @@ class EpisodeStore {
     absl::flat_hash_map<std::string, std::shared_ptr<Entry>> map ABSL_GUARDED_BY(mu);
   };
   Shard& ShardFor(absl::string_view id);
+  void Release(const std::string& owner);
   std::string NewId();
 
   StoreOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<int> live_{0};  // stored + reserved
+  absl::Mutex owners_mu_;
+  absl::flat_hash_map<std::string, int> owners_ ABSL_GUARDED_BY(owners_mu_);  // live per client
 };
 
 }  // namespace clinsim::server

@@ -87,6 +87,28 @@ TEST(ServerAuth, EveryEnvironmentCallNeedsAValidToken) {
   EXPECT_THAT(anonymous->GetScore(reset.episode_id()).status(), StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
 }
 
+TEST(ServerAuth, PerClientLimitCountsEachTokenSeparately) {
+  const std::string other = "fedcba9876543210fedcba9876543210";
+  ServerOptions o;
+  o.auth = TokenAuth::FromTokens({kToken, other}, "test").value();
+  o.handler.store.max_episodes_per_client = 2;
+  auto server = StartWith(std::move(o));
+  const std::string target = absl::StrCat("127.0.0.1:", server->port());
+  client::ClientOptions a, b;
+  a.bearer_token = kToken;
+  b.bearer_token = other;
+  auto ca = client::EnvClient::Connect(target, a), cb = client::EnvClient::Connect(target, b);
+  ASSERT_OK_AND_ASSIGN(v1::ResetResponse first, ca->Reset("cardiology_inferior_stemi", 1));
+  ASSERT_TRUE(ca->Reset("cardiology_inferior_stemi", 2).ok());
+  EXPECT_THAT(ca->Reset("cardiology_inferior_stemi", 3).status(),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("this client")));
+  EXPECT_TRUE(cb->Reset("cardiology_inferior_stemi", 3).ok());
+  ASSERT_OK(ca->Close(first.episode_id()));
+  EXPECT_TRUE(ca->Reset("cardiology_inferior_stemi", 3).ok());
+  ASSERT_OK_AND_ASSIGN(v1::Spec spec, ca->GetSpec());
+  EXPECT_EQ(spec.limits().max_episodes_per_client(), 2);
+}
+
 TEST(ServerTls, ServesTlsWithTheGivenCertificate) {
   const std::string dir = ::testing::TempDir() + "/clinsim_tls";
   std::filesystem::create_directories(dir);

@@ -55,6 +55,25 @@ TEST(EpisodeStore, CapCountsReservationsAndFreesDroppedOnes) {
   EXPECT_EQ(store.size(), 2);
 }
 
+TEST(EpisodeStore, PerClientLimitCountsEachClientAndFreesOnRemoveAndSweep) {
+  StoreOptions o;
+  o.max_episodes_per_client = 2;
+  EpisodeStore store(o);
+  std::string a1 = store.Add(store.Reserve("a").value(), NewEpisode(), false);
+  store.Add(store.Reserve("a").value(), NewEpisode(), false);
+  EXPECT_THAT(store.Reserve("a").status(),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("this client holds its maximum of 2")));
+  EXPECT_TRUE(store.Reserve("b").ok());  // another client is not affected (dropped at once)
+  EXPECT_TRUE(store.Reserve("").ok());   // uncounted callers neither
+  EXPECT_TRUE(store.Remove(a1));
+  EXPECT_TRUE(store.Reserve("a").ok());
+  store.Add(store.Reserve("a").value(), NewEpisode(), false);
+  EXPECT_FALSE(store.Reserve("a").ok());
+  EXPECT_EQ(store.Sweep(absl::Now() + absl::Hours(2)), 2);
+  EXPECT_TRUE(store.Reserve("a").ok());
+  EXPECT_EQ(store.size(), 0);
+}
+
 TEST(EpisodeStore, SweepFreesOnlyIdleEpisodes) {
   StoreOptions o;
   o.idle_ttl = absl::Seconds(60);
