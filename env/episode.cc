@@ -36,10 +36,11 @@ absl::StatusOr<std::unique_ptr<Episode>> Episode::Create(std::shared_ptr<const W
   ep->seed_ = seed;
   ep->options_ = options;
   if (!options.noise.empty()) {
-    ep->noise_ = std::make_unique<noise::NoiseEngine>(options.noise, seed, c->id);
+    ep->noise_ = std::make_shared<const noise::NoiseEngine>(options.noise, seed, c->id);
   }
   agents::Persona persona = options.persona;
   if (options.random_persona) persona = *agents::ParsePersona("random", seed);
+  ep->persona_ = persona;
   ep->patient_ = std::make_unique<agents::RulePatient>(
       ep->world_->FactIndexFor(*c), DeriveSeed(seed, "patient"), ep->noise_.get(), persona);
   ep->gatekeeper_ = std::make_unique<agents::RuleGatekeeper>(*c, ep->world_->tests(),
@@ -47,6 +48,18 @@ absl::StatusOr<std::unique_ptr<Episode>> Episode::Create(std::shared_ptr<const W
   ep->score_.noise_profile = options.noise.empty() ? "none" : options.noise.name;
   ep->score_.persona = persona.ToString();
   ep->judge_ = std::make_unique<agents::RuleJudge>();
+  for (const auto& [role, choice] :
+       {std::pair{"patient", options.roles.patient}, {"gatekeeper", options.roles.gatekeeper},
+        {"judge", options.roles.judge}, {"grader", options.roles.grader}}) {
+    const bool is_grader = absl::string_view(role) == "grader";
+    if (choice != "llm" && choice != (is_grader ? "none" : "rule")) {
+      return absl::InvalidArgumentError(absl::StrCat(role, " must be ", is_grader ? "none" : "rule",
+                                                     " or llm, got '", SafeUtf8Prefix(choice, 40), "'"));
+    }
+    if (choice == "llm") {
+      absl::StrAppend(&ep->score_.llm_roles, ep->score_.llm_roles.empty() ? "" : ",", role, "=llm");
+    }
+  }
   const auto& p = c->presentation;
   ep->initial_.messages.push_back({"system", p.abstract});
   ep->initial_.messages.push_back(
@@ -166,6 +179,7 @@ absl::StatusOr<StepResult> Episode::Step(const Action& action) {
           f.name = e.system;
           f.result = e.finding;
           f.abnormal = e.abnormal;
+          f.from_case = e.from_case;
           r.observation.findings.push_back(std::move(f));
         }
         for (const auto& err : reply.errors) {
@@ -201,6 +215,7 @@ absl::StatusOr<StepResult> Episode::Step(const Action& action) {
           f.reference_range = t.reference_range;
           f.cost_usd = t.test->usd;
           f.discomfort = t.test->discomfort;
+          f.from_case = t.from_case;
           r.observation.findings.push_back(std::move(f));
         }
         for (const auto& err : reply.errors) {
@@ -231,6 +246,7 @@ absl::StatusOr<StepResult> Episode::Step(const Action& action) {
     r.info.step_discomfort = discomfort;
     AddPenalties(&r, usd, discomfort, 0, info_gained_);
     info_gained_ = 0;
+    step_transcript_begin_ = transcript_.size();
     for (const auto& m : r.observation.messages) transcript_.push_back(m);
     if (action.kind == Action::kDiagnose) {
       r.info.turn = turns_;
@@ -277,8 +293,11 @@ void Episode::Finish(StepResult* r, const char* reason) {
   score_.true_icd10 = case_->diagnosis.icd10;
   score_.facts_revealed = facts_order_;
   if (diagnosed) {
-    agents::Verdict v = judge_->Evaluate(case_->diagnosis, score_.diagnosis, score_.icd10,
-                                         score_.differential);
+    agents::Verdict v = judge_override_.has_value()
+                            ? *std::move(judge_override_)
+                            : judge_->Evaluate(case_->diagnosis, score_.diagnosis, score_.icd10,
+                                               score_.differential);
+    judge_override_.reset();
     score_.judge_score = v.score;
     score_.correct = v.correct;
     score_.judge_reason = v.reason;
@@ -292,7 +311,7 @@ void Episode::Finish(StepResult* r, const char* reason) {
   evidence_.transcript = absl::StrJoin(transcript_lines, "\n");
   const agents::Judge* judge = judge_.get();
   score_.rubric = rubrics::GradeRubric(
-      world_->RubricFor(*case_), evidence_,
+      rubric(), evidence_,
       [judge](absl::string_view a, absl::string_view t) { return judge->Matches(a, t); }, nullptr);
   const RewardWeights& w = options_.weights;
   double dx = score_.correct ? w.diagnosis : 0.0;
@@ -309,6 +328,97 @@ void Episode::Finish(StepResult* r, const char* reason) {
   }
   r->reward = r->reward_breakdown.Sum();
   score_.total_reward = score_.reward_breakdown.Sum();
+}
+
+const std::vector<cases::RubricItem>& Episode::rubric() const { return world_->RubricFor(*case_); }
+
+std::unique_ptr<Episode> Episode::Clone() const {
+  std::unique_ptr<Episode> ep(new Episode());
+  ep->world_ = world_;
+  ep->case_ = case_;
+  ep->seed_ = seed_;
+  ep->options_ = options_;
+  ep->persona_ = persona_;
+  ep->noise_ = noise_;  // the roles' pointers to it stay valid: the engine is shared
+  ep->recorded_noise_ = recorded_noise_;
+  ep->patient_ = patient_->Clone();
+  ep->gatekeeper_ = gatekeeper_->Clone();
+  ep->judge_ = judge_->Clone();
+  ep->judge_override_ = judge_override_;
+  ep->initial_ = initial_;
+  ep->step_transcript_begin_ = step_transcript_begin_;
+  ep->transcript_ = transcript_;
+  ep->evidence_ = evidence_;
+  ep->facts_order_ = facts_order_;
+  ep->info_gained_ = info_gained_;
+  ep->in_visit_ = in_visit_;
+  ep->done_ = done_;
+  ep->turns_ = turns_;
+  ep->cost_usd_ = cost_usd_;
+  ep->score_ = score_;
+  return ep;
+}
+
+void Episode::ReviseMessage(StepResult* r, size_t index, std::string text) {
+  if (index >= r->observation.messages.size()) return;
+  const size_t t = step_transcript_begin_ + index;
+  if (t < transcript_.size()) transcript_[t].content = text;
+  r->observation.messages[index].content = std::move(text);
+}
+
+void Episode::ReviseTestResult(StepResult* r, size_t index, std::string result, bool abnormal) {
+  if (index >= r->observation.findings.size()) return;
+  Finding& f = r->observation.findings[index];
+  if (f.kind != "test") return;
+  const std::string old_line = absl::StrCat(f.name, ": ", f.result);
+  const std::string new_line = absl::StrCat(f.name, ": ", result);
+  for (size_t i = 0; i < r->observation.messages.size(); ++i) {
+    Message& m = r->observation.messages[i];
+    if (m.role != "gatekeeper") continue;
+    size_t at = m.content.find(old_line);
+    if (at == std::string::npos) continue;
+    m.content.replace(at, old_line.size(), new_line);
+    const size_t t = step_transcript_begin_ + i;
+    if (t < transcript_.size()) transcript_[t].content = m.content;
+    break;
+  }
+  f.result = std::move(result);
+  f.abnormal = abnormal;
+}
+
+namespace {
+
+// Answers the rubric's free-text items from grades made beforehand (by the LLM grader).
+class PrecomputedGrader : public rubrics::FreeTextGrader {
+ public:
+  explicit PrecomputedGrader(const std::map<std::string, FreeTextGrade>& grades) : grades_(grades) {}
+  std::optional<bool> Grade(const cases::RubricItem& item, const rubrics::RubricEvidence&,
+                            std::string* explanation) override {
+    auto it = grades_.find(item.id);
+    if (it == grades_.end()) return std::nullopt;
+    if (explanation != nullptr) *explanation = it->second.explanation;
+    return it->second.met;
+  }
+
+ private:
+  const std::map<std::string, FreeTextGrade>& grades_;
+};
+
+}  // namespace
+
+void Episode::ApplyFreeTextGrades(const std::map<std::string, FreeTextGrade>& grades, StepResult* r) {
+  if (!done_ || grades.empty()) return;
+  const agents::Judge* judge = judge_.get();
+  PrecomputedGrader grader(grades);
+  score_.rubric = rubrics::GradeRubric(
+      rubric(), evidence_,
+      [judge](absl::string_view a, absl::string_view t) { return judge->Matches(a, t); }, &grader);
+  const double rub = options_.weights.rubric * score_.rubric.coverage;
+  const double change = rub - score_.reward_breakdown.rubric;
+  score_.reward_breakdown.rubric = rub;
+  score_.total_reward = score_.reward_breakdown.Sum();
+  r->reward_breakdown.rubric += change;
+  r->reward = r->reward_breakdown.Sum();
 }
 
 }  // namespace clinsim::env

@@ -84,6 +84,19 @@ struct RewardBreakdown {
   }
 };
 
+// Which implementation plays each role of the environment. "llm" roles are played by a model
+// through env/llm_step.h (the episode must then be stepped with StepWithLlm); the rule-based
+// roles are the offline default.
+struct RoleOptions {
+  std::string patient = "rule";     // rule | llm: voices the facts the retriever selected
+  std::string gatekeeper = "rule";  // rule | llm: maps free-text orders, writes unlisted results
+  std::string judge = "rule";       // rule | llm
+  std::string grader = "none";      // none | llm: grades free-text rubric items
+  bool any_llm() const {
+    return patient == "llm" || gatekeeper == "llm" || judge == "llm" || grader == "llm";
+  }
+};
+
 struct EpisodeOptions {
   int max_turns = 40;
   double budget_usd = 0;        // 0: no budget limit
@@ -93,6 +106,7 @@ struct EpisodeOptions {
   noise::NoiseProfile noise;  // default: none
   agents::Persona persona;    // default: plain
   bool random_persona = false;  // draw the persona from the episode seed instead
+  RoleOptions roles;
 };
 
 // A noise event as recorded in the score: when it first happened and what it changed.
@@ -118,6 +132,9 @@ struct Finding {
   std::string reference_range;
   double cost_usd = 0;
   int discomfort = 0;
+  // Internal, never sent to the doctor: whether the case lists this result (false: the catalog's
+  // normal result, which the LLM gatekeeper may rewrite).
+  bool from_case = false;
 };
 
 struct Observation {
@@ -183,6 +200,14 @@ struct Score {
   std::string noise_profile;
   std::string persona;
   std::vector<RecordedNoiseEvent> noise_events;  // first occurrence of each (type, target)
+  // Which roles were played by a model, e.g. "patient=llm,judge=llm"; empty when all rule-based.
+  std::string llm_roles;
+};
+
+// The grade of one free-text rubric item by an outside grader (the LLM rubric grader).
+struct FreeTextGrade {
+  bool met = false;
+  std::string explanation;
 };
 
 class Episode {
@@ -210,6 +235,25 @@ class Episode {
   int turns() const { return turns_; }
   double cost_usd() const { return cost_usd_; }
   const EpisodeOptions& options() const { return options_; }
+  const World& world() const { return *world_; }
+  const agents::Persona& persona() const { return persona_; }  // as drawn when random
+  // The rubric the episode is graded on (authored, or derived when the case has none).
+  const std::vector<cases::RubricItem>& rubric() const;
+
+  // Hooks for the LLM roles (env/llm_step.h), which step a copy of the episode so that a step
+  // whose model call fails leaves the episode untouched and the step can be retried.
+  std::unique_ptr<Episode> Clone() const;
+  // The next diagnosis gets this verdict instead of the rule judge's.
+  void SetJudgeVerdict(agents::Verdict verdict) { judge_override_ = std::move(verdict); }
+  // Replaces message `index` of the step just taken (`r` is its result), in `r` and in the
+  // transcript.
+  void ReviseMessage(StepResult* r, size_t index, std::string text);
+  // Replaces the result of test finding `index` of the step just taken, in the finding, the
+  // gatekeeper's message and the transcript.
+  void ReviseTestResult(StepResult* r, size_t index, std::string result, bool abnormal);
+  // After the end: grades free-text rubric items (by id) that the rule grader left ungraded, and
+  // updates coverage, the rubric reward component and the totals in the score and in `r`.
+  void ApplyFreeTextGrades(const std::map<std::string, FreeTextGrade>& grades, StepResult* r);
 
  private:
   Episode() = default;
@@ -221,14 +265,18 @@ class Episode {
   const cases::Case* case_ = nullptr;
   uint64_t seed_ = 0;
   EpisodeOptions options_;
+  agents::Persona persona_;
   void Record(const std::vector<noise::NoiseEvent>& events);
 
-  std::unique_ptr<noise::NoiseEngine> noise_;  // null when the profile is empty
+  // Shared by clones: a pure function of (profile, seed, case) with no state.
+  std::shared_ptr<const noise::NoiseEngine> noise_;  // null when the profile is empty
   absl::flat_hash_set<std::string> recorded_noise_;  // "type\ntarget" already in the score
   std::unique_ptr<agents::Patient> patient_;
   std::unique_ptr<agents::Gatekeeper> gatekeeper_;
   std::unique_ptr<agents::Judge> judge_;
+  std::optional<agents::Verdict> judge_override_;
   Observation initial_;
+  size_t step_transcript_begin_ = 0;  // where the last step's observation messages start
   std::vector<Message> transcript_;
   rubrics::RubricEvidence evidence_;
   std::vector<std::string> facts_order_;

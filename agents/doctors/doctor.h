@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "env/episode.h"
 
@@ -37,6 +38,16 @@ class Doctor {
   // Not OK when the doctor could not produce its last action (e.g. its service is down); the
   // episode is then abandoned with this error instead of being scored.
   virtual absl::Status status() const { return absl::OkStatus(); }
+
+  // Non-blocking forms for doctors that call a model (the LLM doctor): `done` runs once with the
+  // action, possibly later on another thread. The defaults run the blocking forms inline.
+  using ActionDone = absl::AnyInvocable<void(env::Action) &&>;
+  virtual void StartAsync(const env::Observation& initial, uint64_t seed, ActionDone done) {
+    std::move(done)(Start(initial, seed));
+  }
+  virtual void ActOnStepAsync(const env::StepResult& step, ActionDone done) {
+    std::move(done)(ActOnStep(step));
+  }
 };
 
 using DoctorFactory = std::function<std::unique_ptr<Doctor>()>;

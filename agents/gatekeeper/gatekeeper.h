@@ -11,6 +11,7 @@
 #define CLINSIM_AGENTS_GATEKEEPER_GATEKEEPER_H_
 
 #include "absl/strings/string_view.h"
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,7 @@ class Gatekeeper {
   // `request` may name several systems ("heart, lungs and abdomen").
   virtual ExamReply Examine(absl::string_view request) = 0;
   virtual OrderReply Order(const std::vector<std::string>& requests) = 0;
+  virtual std::unique_ptr<Gatekeeper> Clone() const = 0;
 };
 
 class RuleGatekeeper : public Gatekeeper {
@@ -70,6 +72,7 @@ class RuleGatekeeper : public Gatekeeper {
                  const cases::ExamCatalog& exams, const noise::NoiseEngine* noise = nullptr);
   ExamReply Examine(absl::string_view request) override;
   OrderReply Order(const std::vector<std::string>& requests) override;
+  std::unique_ptr<Gatekeeper> Clone() const override { return std::make_unique<RuleGatekeeper>(*this); }
 
  private:
   const cases::Case* case_;

@@ -11,6 +11,7 @@
 #define CLINSIM_AGENTS_JUDGE_JUDGE_H_
 
 #include "absl/strings/string_view.h"
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,7 @@ class Judge {
                            absl::string_view icd10, const std::vector<std::string>& differential) = 0;
   // True when a diagnosis answer names `target` (used for differential rubric items).
   virtual bool Matches(absl::string_view answer, absl::string_view target) const = 0;
+  virtual std::unique_ptr<Judge> Clone() const = 0;
 };
 
 class RuleJudge : public Judge {
@@ -47,6 +49,7 @@ class RuleJudge : public Judge {
   // True when `answer` names `target` (equal canonical forms, or the answer contains every word
   // of the target and does not negate it).
   bool Matches(absl::string_view answer, absl::string_view target) const override;
+  std::unique_ptr<Judge> Clone() const override { return std::make_unique<RuleJudge>(*this); }
 
  private:
   struct Tables {

@@ -91,6 +91,7 @@ class ChatClient {
   // INVALID_ARGUMENT for a base_url that is not http(s):// or options out of range.
   static absl::StatusOr<std::unique_ptr<ChatClient>> Create(const ChatClientOptions& options);
   // Waits for the requests on the wire to finish or fail (their callbacks run), then stops.
+  // Must not run on the client's own thread: never drop the last reference in a callback.
   ~ChatClient();
 
   // Queues the request; `done` runs exactly once, on the client's thread.

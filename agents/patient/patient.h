@@ -33,6 +33,8 @@ class Patient {
  public:
   virtual ~Patient() = default;
   virtual PatientReply Answer(absl::string_view question) = 0;
+  // A copy with the same state (an LLM step runs on a copy of the episode; see env/llm_step.h).
+  virtual std::unique_ptr<Patient> Clone() const = 0;
 };
 
 class RulePatient : public Patient {
@@ -41,6 +43,7 @@ class RulePatient : public Patient {
   RulePatient(std::shared_ptr<const FactIndex> index, uint64_t seed,
               const noise::NoiseEngine* noise = nullptr, Persona persona = {});
   PatientReply Answer(absl::string_view question) override;
+  std::unique_ptr<Patient> Clone() const override { return std::make_unique<RulePatient>(*this); }
 
  private:
   std::string Pick(absl::string_view target, std::initializer_list<absl::string_view> options) const;

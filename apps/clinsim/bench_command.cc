@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "apps/clinsim/bench_runner.h"
 #include "apps/clinsim/commands.h"
+#include "apps/clinsim/llm_flags.h"
 #include "agents/doctors/doctor.h"
 #include "absl/strings/str_join.h"
 #include "cases/case_library.h"
@@ -80,7 +81,9 @@ int BenchCommand(int argc, char** argv, int first) {
             "Runs a built-in doctor over cases x seeds in-process and prints accuracy, mean cost,\n"
             "rubric coverage and turns, overall and per specialty and difficulty. The same flags\n"
             "give the same numbers, whatever the thread count.");
-  f.Add("doctor", "scripted", absl::StrCat("doctor agent: ", absl::StrJoin(agents::DoctorNames(), ", ")));
+  f.Add("doctor", "scripted",
+        absl::StrCat("doctor agent: ", absl::StrJoin(agents::DoctorNames(), ", "),
+                     ", llm (a model through --llm-base-url), or grpc://HOST:PORT (a Doctor service)"));
   f.Add("cases", "bundled", "case directory, or 'bundled' for the library built into clinsim");
   f.Add("case", "", "comma-separated case ids to run (default: every case)");
   f.Add("seeds", "1", "seeds per case (seeds first-seed .. first-seed+N-1)");
@@ -95,7 +98,11 @@ int BenchCommand(int argc, char** argv, int first) {
         "keep every episode (config, trajectory, score) in DIR/run.sqlite as it finishes; rerunning "
         "the same command resumes and runs only what is missing");
   f.Add("shard", "0/1", "run slice i of N of the (case, seed) jobs, e.g. 0/2 and 1/2 on two machines");
+  f.Add("concurrency", "64",
+        "episodes in flight at once when a model plays a role or the doctor (they wait on the "
+        "network, not on a core)");
   AddEpisodeFlags(&f);
+  AddLlmFlags(&f, DefaultLlmCachePath());
   if (auto s = f.Parse(argc, argv, first); !s.ok()) return Fail(s);
   if (f.help_requested()) {
     std::cout << f.Help();
@@ -105,6 +112,8 @@ int BenchCommand(int argc, char** argv, int first) {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("unexpected argument '", f.positional()[0], "'; bench takes only flags")));
   }
+  auto llm = ReadLlmFlags(f, f.Get("doctor") == "llm");
+  if (!llm.ok()) return Fail(llm.status());
   BenchConfig cfg;
   cfg.doctor = f.Get("doctor");
   long long seeds = 0, first_seed = 0, threads = 0;
@@ -112,6 +121,12 @@ int BenchCommand(int argc, char** argv, int first) {
   if (auto s = f.GetInt("first-seed", 0, (1LL << 62), &first_seed); !s.ok()) return Fail(s);
   if (auto s = f.GetInt("threads", 0, 256, &threads); !s.ok()) return Fail(s);
   if (auto s = ReadEpisodeFlags(f, &cfg.options); !s.ok()) return Fail(s);
+  long long concurrency = 0;
+  if (auto s = f.GetInt("concurrency", 1, 4096, &concurrency); !s.ok()) return Fail(s);
+  cfg.concurrency = static_cast<int>(concurrency);
+  cfg.options.roles = llm->roles;
+  cfg.llm = llm->services;
+  cfg.llm_config = llm->config;
   cfg.seeds = static_cast<int>(seeds);
   cfg.first_seed = static_cast<uint64_t>(first_seed);
   cfg.threads = threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
@@ -147,6 +162,7 @@ int BenchCommand(int argc, char** argv, int first) {
     }
   }
   auto report = RunBench(world, cfg, store.get());
+  if (llm->services != nullptr) std::cerr << FormatLlmStats(*llm->services);
   if (!report.ok()) return Fail(report.status(), 1);
   std::cout << FormatBenchTable(*report);
   // Robustness: the same doctor, cases and seeds without noise, then under each noise setting.

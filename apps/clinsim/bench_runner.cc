@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "agents/doctors/doctor.h"
+#include "apps/clinsim/episode_driver.h"
 #include "env/serialize.h"
 
 namespace clinsim::apps {
@@ -59,18 +60,8 @@ absl::StatusOr<env::Score> PlayEpisode(std::shared_ptr<const env::World> world,
   while (!(*ep)->done()) {
     absl::StatusOr<env::StepResult> r = (*ep)->Step(action);
     if (!r.ok()) return r.status();
-    if (trajectory != nullptr) {
-      // The messages of each step are in the trajectory's "messages" already; a step keeps the
-      // action, its reward and what the environment made of it.
-      steps.push_back({{"action", env::FormatAction(action)},
-                       {"reward", r->reward},
-                       {"reward_breakdown", r->reward_breakdown.ToMap()},
-                       {"terminated", r->terminated},
-                       {"truncated", r->truncated},
-                       {"findings", env::FindingsToJson(r->observation.findings)},
-                       {"cost_usd", r->info.total_cost_usd},
-                       {"errors", r->info.errors}});
-    }
+    // The messages of each step are in the trajectory's "messages" already.
+    if (trajectory != nullptr) steps.push_back(StepRecord(action, *r));
     if ((*ep)->done()) break;
     action = (*doctor)->ActOnStep(*r);
     if (absl::Status s = (*doctor)->status(); !s.ok()) return s;
@@ -84,7 +75,7 @@ absl::StatusOr<env::Score> PlayEpisode(std::shared_ptr<const env::World> world,
 
 nlohmann::json BenchConfigToJson(const BenchConfig& c, const std::string& cases_origin) {
   const env::EpisodeOptions& o = c.options;
-  return {{"doctor", c.doctor},
+  nlohmann::json j = {{"doctor", c.doctor},
           {"cases", cases_origin},
           {"case_ids", c.case_ids},
           {"seeds", c.seeds},
@@ -101,6 +92,14 @@ nlohmann::json BenchConfigToJson(const BenchConfig& c, const std::string& cases_
             {"cost_per_1000_usd", o.weights.cost_per_1000_usd}, {"discomfort", o.weights.discomfort},
             {"turn", o.weights.turn}, {"invalid_action", o.weights.invalid_action},
             {"information_gain", o.weights.information_gain}}}};
+  // Only runs with a model carry these keys, so run directories of rule-based runs made before
+  // the LLM roles existed still resume.
+  if (o.roles.any_llm() || !c.llm_config.is_null()) {
+    j["roles"] = {{"patient", o.roles.patient}, {"gatekeeper", o.roles.gatekeeper},
+                  {"judge", o.roles.judge}, {"grader", o.roles.grader}};
+    j["llm"] = c.llm_config;
+  }
+  return j;
 }
 
 absl::StatusOr<BenchReport> RunBench(std::shared_ptr<const env::World> world,
@@ -142,33 +141,52 @@ absl::StatusOr<BenchReport> RunBench(std::shared_ptr<const env::World> world,
     }
   }
   std::vector<absl::StatusOr<env::Score>> results(jobs.size(), absl::UnknownError("not run"));
-  std::atomic<size_t> next{0};
   absl::Mutex store_mu;
   absl::Status store_status;
-  auto worker = [&] {
-    for (size_t i = next++; i < jobs.size(); i = next++) {
-      nlohmann::json trajectory;
-      results[i] = PlayEpisode(world, config.doctor, jobs[i].case_id, jobs[i].seed, config.options,
-                               nullptr, store != nullptr ? &trajectory : nullptr);
-      if (!results[i].ok()) {
-        next = jobs.size();  // stop taking new work: the error is reported, what is recorded stays
-        continue;
-      }
-      if (store != nullptr) {
-        absl::Status s = store->Add({jobs[i].case_id, jobs[i].seed, env::ScoreToJson(*results[i]),
-                                     std::move(trajectory)});
-        if (!s.ok()) {
-          absl::MutexLock l(&store_mu);
-          if (store_status.ok()) store_status = s;
-          next = jobs.size();  // stop taking new work; what is recorded stays recorded
+  if (config.llm != nullptr) {
+    // Models answer in hundreds of milliseconds: many episodes in flight, no thread waiting.
+    DriverOptions d;
+    d.doctor = config.doctor;
+    d.options = config.options;
+    d.llm = config.llm;
+    d.threads = config.threads;
+    d.concurrency = config.concurrency;
+    d.trajectories = store != nullptr;
+    std::vector<EpisodeJob> driver_jobs;
+    for (const auto& j : jobs) driver_jobs.push_back({j.case_id, j.seed});
+    absl::Status s = DriveEpisodes(world, d, driver_jobs, [&](size_t i, EpisodeOutcome out) -> absl::Status {
+      results[i] = std::move(out.score);
+      if (!results[i].ok() || store == nullptr) return absl::OkStatus();
+      return store->Add({jobs[i].case_id, jobs[i].seed, env::ScoreToJson(*results[i]), std::move(out.trajectory)});
+    });
+    if (!s.ok()) return s;
+  } else {
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (size_t i = next++; i < jobs.size(); i = next++) {
+        nlohmann::json trajectory;
+        results[i] = PlayEpisode(world, config.doctor, jobs[i].case_id, jobs[i].seed, config.options,
+                                 nullptr, store != nullptr ? &trajectory : nullptr);
+        if (!results[i].ok()) {
+          next = jobs.size();  // stop taking new work: the error is reported, what is recorded stays
+          continue;
+        }
+        if (store != nullptr) {
+          absl::Status s = store->Add({jobs[i].case_id, jobs[i].seed, env::ScoreToJson(*results[i]),
+                                       std::move(trajectory)});
+          if (!s.ok()) {
+            absl::MutexLock l(&store_mu);
+            if (store_status.ok()) store_status = s;
+            next = jobs.size();  // stop taking new work; what is recorded stays recorded
+          }
         }
       }
-    }
-  };
-  int threads = std::max(1, std::min<int>(config.threads, static_cast<int>(std::max<size_t>(jobs.size(), 1))));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+    };
+    int threads = std::max(1, std::min<int>(config.threads, static_cast<int>(std::max<size_t>(jobs.size(), 1))));
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+  }
 
   if (!store_status.ok()) return store_status;
   BenchReport report;

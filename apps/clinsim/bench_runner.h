@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "env/episode.h"
+#include "env/llm_step.h"
 #include "nlohmann/json.hpp"
 #include "runs/run_store.h"
 
@@ -29,6 +30,12 @@ struct BenchConfig {
   env::EpisodeOptions options;
   int shard_index = 0;  // run only jobs with index % shard_count == shard_index
   int shard_count = 1;
+  // With models (LLM roles or the LLM doctor): episodes are played by apps/clinsim/episode_driver
+  // with `concurrency` in flight; `llm_config` (endpoint and models, never the key) is part of the
+  // run config a store keeps.
+  std::shared_ptr<const env::LlmServices> llm;
+  int concurrency = 64;
+  nlohmann::json llm_config;
 };
 
 struct Aggregate {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "apps/clinsim/commands.h"
+#include "apps/clinsim/llm_flags.h"
 #include "cases/case_library.h"
 #include "env/server/server.h"
 
@@ -33,6 +34,9 @@ int ServeCommand(int argc, char** argv, int first) {
   f.Add("token-file", "",
         "file with bearer tokens, one per line: every Environment call must send the metadata "
         "'authorization: Bearer TOKEN' (health checks stay open)");
+  // Model roles: --patient etc. set the default of episodes whose options name no role; with
+  // --llm-base-url any episode may ask for them (EpisodeOptions.patient = "llm", ...).
+  AddLlmFlags(&f, "none");
   if (auto s = f.Parse(argc, argv, first); !s.ok()) return Fail(s);
   if (f.help_requested()) {
     std::cout << f.Help();
@@ -42,8 +46,12 @@ int ServeCommand(int argc, char** argv, int first) {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("unexpected argument '", f.positional()[0], "'; serve takes only flags")));
   }
+  auto llm = ReadLlmFlags(f, /*doctor_is_llm=*/false, /*connect_when_given=*/true);
+  if (!llm.ok()) return Fail(llm.status());
   server::ServerOptions o;
   o.address = f.Get("address");
+  o.handler.llm = llm->services;
+  o.handler.default_roles = llm->roles;
   long long max_episodes = 0, ttl = 0, max_batch = 0, max_bytes = 0, grace = 0;
   if (auto s = f.GetInt("max-episodes", 1, 100000000, &max_episodes); !s.ok()) return Fail(s);
   if (auto s = f.GetInt("episode-ttl", 1, 7 * 24 * 3600, &ttl); !s.ok()) return Fail(s);
@@ -99,12 +107,14 @@ int ServeCommand(int argc, char** argv, int first) {
             << " episodes, idle TTL " << ttl << " s, reflection " << (o.reflection ? "on" : "off")
             << ", TLS " << (tls ? "on" : "off") << ", tokens "
             << (tokens ? absl::StrCat(tokens, " (bearer auth required)") : std::string("off"))
+            << ", LLM " << (llm->services ? f.Get("llm-base-url") : std::string("off"))
             << ", health: grpc.health.v1)" << std::endl;
   int sig = 0;
   sigwait(&signals, &sig);
   std::cout << "clinsim serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", draining ("
             << (*server)->handler().store().size() << " live episodes)" << std::endl;
   (*server)->Shutdown(absl::Seconds(grace));
+  if (llm->services != nullptr) std::cout << FormatLlmStats(*llm->services);
   std::cout << "clinsim serve: stopped" << std::endl;
   return 0;
 }

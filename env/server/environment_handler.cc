@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "common/random.h"
 #include "common/text.h"
 #include "env/action.h"
@@ -74,8 +75,11 @@ EnvironmentHandler::EnvironmentHandler(std::shared_ptr<const env::World> world, 
   l->set_max_episodes_per_client(options_.store.max_episodes_per_client);
   for (const auto& t : noise::NoiseTypes()) spec_.add_noise_types(t.name);
   for (const auto& [name, p] : noise::DefaultProfiles()) spec_.add_noise_profiles(name);
-  ToProto(env::EpisodeOptions{}, spec_.mutable_default_options());
+  env::EpisodeOptions defaults;
+  defaults.roles = options_.default_roles;
+  ToProto(defaults, spec_.mutable_default_options());
   spec_.set_case_count(static_cast<int>(case_ids_.size()));
+  spec_.set_llm_available(options_.llm != nullptr);
 }
 
 absl::Status EnvironmentHandler::ListCases(const v1::ListCasesRequest& req, v1::ListCasesResponse* resp) const {
@@ -118,6 +122,16 @@ absl::Status EnvironmentHandler::Reset(const v1::ResetRequest& req, v1::ResetRes
   }
   absl::StatusOr<env::EpisodeOptions> options = OptionsFromProto(req.options());
   if (!options.ok()) return options.status();
+  const v1::EpisodeOptions& o = req.options();
+  if (o.patient().empty()) options->roles.patient = options_.default_roles.patient;
+  if (o.gatekeeper().empty()) options->roles.gatekeeper = options_.default_roles.gatekeeper;
+  if (o.judge().empty()) options->roles.judge = options_.default_roles.judge;
+  if (o.grader().empty()) options->roles.grader = options_.default_roles.grader;
+  if (options->roles.any_llm() && options_.llm == nullptr) {
+    return absl::FailedPreconditionError(
+        "the episode asks for an LLM role but this server has no LLM endpoint; start serve with "
+        "--llm-base-url (docs/llm.md) or leave the roles rule-based");
+  }
   const uint64_t seed = req.has_seed() ? req.seed() : RandomSeed();
   std::string case_id = req.case_id();
   if (case_id.empty()) {
@@ -140,41 +154,87 @@ absl::Status EnvironmentHandler::Reset(const v1::ResetRequest& req, v1::ResetRes
   return absl::OkStatus();
 }
 
-absl::Status EnvironmentHandler::Step(const v1::StepRequest& req, v1::StepResponse* resp) {
-  if (draining()) return Unavailable();
-  if (auto s = CheckEpisodeId(req.episode_id()); !s.ok()) return s;
+void EnvironmentHandler::StepAsync(const v1::StepRequest& req, v1::StepResponse* resp, Done done) {
+  if (draining()) return std::move(done)(Unavailable());
+  if (auto s = CheckEpisodeId(req.episode_id()); !s.ok()) return std::move(done)(s);
   // Parse before looking the episode up: a malformed action changes nothing.
   absl::StatusOr<env::Action> action = ActionFromProto(req.action());
   std::shared_ptr<EpisodeStore::Entry> e = store_.Find(req.episode_id());
   if (e == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
+    return std::move(done)(absl::NotFoundError(absl::StrCat(
         "unknown episode '", SafeUtf8Prefix(req.episode_id(), 80),
         "': it was closed, expired after ", absl::FormatDuration(store_.options().idle_ttl),
-        " idle, or never existed; Reset starts a new one"));
+        " idle, or never existed; Reset starts a new one")));
   }
   const bool as_turn = !action.ok() && e->invalid_action_as_turn &&
                        req.action().kind_case() != v1::Action::KIND_NOT_SET;
-  if (!action.ok() && !as_turn) return action.status();
+  if (!action.ok() && !as_turn) return std::move(done)(action.status());
+  absl::Status status;
   bool ended = false;
+  std::unique_ptr<env::Episode> copy;
   {
     absl::MutexLock l(&e->mu);
     env::Episode& ep = *e->episode;
     if (ep.done()) {
-      return absl::FailedPreconditionError(absl::StrCat(
+      status = absl::FailedPreconditionError(absl::StrCat(
           "episode '", req.episode_id(), "' has ended (", ep.score()->end_reason,
           "); GetScore gives its evaluation and Reset starts a new one"));
+    } else if (e->busy) {
+      status = absl::FailedPreconditionError(absl::StrCat(
+          "episode '", req.episode_id(), "' is still running its previous step (a model is "
+          "answering); send the next step after that reply"));
+    } else if (action.ok() && ep.options().roles.any_llm()) {
+      // A model plays a role: step a copy without holding the lock (see env/llm_step.h).
+      e->busy = true;
+      copy = ep.Clone();
+    } else {
+      absl::StatusOr<env::StepResult> r =
+          action.ok() ? ep.Step(*action)
+          : req.action().has_text() ? ep.StepText(req.action().text())
+                                    : ep.Step(UncheckedActionFromProto(req.action()));
+      if (r.ok()) {
+        ToProto(*r, resp);
+        ended = ep.done();
+        if (ended && req.include_score()) ToProto(*ep.score(), resp->mutable_score());
+      } else {
+        status = r.status();
+      }
     }
-    absl::StatusOr<env::StepResult> r =
-        action.ok() ? ep.Step(*action)
-        : req.action().has_text() ? ep.StepText(req.action().text())
-                                  : ep.Step(UncheckedActionFromProto(req.action()));
-    if (!r.ok()) return r.status();
-    ToProto(*r, resp);
-    ended = ep.done();
-    if (ended && req.include_score()) ToProto(*ep.score(), resp->mutable_score());
   }
-  if (ended && req.close_on_end()) store_.Remove(req.episode_id());
-  return absl::OkStatus();
+  if (copy == nullptr) {
+    if (ended && req.close_on_end()) store_.Remove(req.episode_id());
+    return std::move(done)(status);
+  }
+  env::StepWithLlm(
+      std::move(copy), *std::move(action), options_.llm,
+      [this, e, resp, done = std::move(done), id = req.episode_id(), include_score = req.include_score(),
+       close_on_end = req.close_on_end()](absl::StatusOr<env::StepResult> r,
+                                          std::unique_ptr<env::Episode> stepped) mutable {
+        bool ended = false;
+        {
+          absl::MutexLock l(&e->mu);
+          e->busy = false;
+          if (r.ok()) {
+            e->episode = std::move(stepped);
+            ToProto(*r, resp);
+            ended = e->episode->done();
+            if (ended && include_score) ToProto(*e->episode->score(), resp->mutable_score());
+          }
+        }
+        if (ended && close_on_end) store_.Remove(id);
+        std::move(done)(r.status());
+      });
+}
+
+absl::Status EnvironmentHandler::Step(const v1::StepRequest& req, v1::StepResponse* resp) {
+  absl::Notification finished;
+  absl::Status result;
+  StepAsync(req, resp, [&](absl::Status s) {
+    result = std::move(s);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return result;
 }
 
 absl::Status EnvironmentHandler::ResetBatch(const v1::ResetBatchRequest& req, v1::ResetBatchResponse* resp,
@@ -193,19 +253,44 @@ absl::Status EnvironmentHandler::ResetBatch(const v1::ResetBatchRequest& req, v1
   return absl::OkStatus();
 }
 
-absl::Status EnvironmentHandler::StepBatch(const v1::StepBatchRequest& req, v1::StepBatchResponse* resp) {
+void EnvironmentHandler::StepBatchAsync(const v1::StepBatchRequest& req, v1::StepBatchResponse* resp,
+                                        Done done) {
   if (req.items_size() > options_.max_batch_items) {
-    return absl::InvalidArgumentError(absl::StrCat("the batch has ", req.items_size(),
-                                                   " items; the limit is ", options_.max_batch_items));
+    return std::move(done)(absl::InvalidArgumentError(absl::StrCat(
+        "the batch has ", req.items_size(), " items; the limit is ", options_.max_batch_items)));
   }
+  if (req.items_size() == 0) return std::move(done)(absl::OkStatus());
   resp->mutable_items()->Reserve(req.items_size());
-  for (const auto& item : req.items()) {
-    v1::StepResult* out = resp->add_items();
-    absl::Status s = Step(item, out->mutable_response());
-    ToProto(s, out->mutable_status());
-    if (!s.ok()) out->clear_response();
+  for (int i = 0; i < req.items_size(); ++i) resp->add_items();
+  // Items run side by side; the batch answers when the last one has (with a model, in any order).
+  struct Join {
+    std::atomic<int> pending;
+    Done done;
+  };
+  auto join = std::make_shared<Join>();
+  join->pending.store(req.items_size());
+  join->done = std::move(done);
+  for (int i = 0; i < req.items_size(); ++i) {
+    v1::StepResult* out = resp->mutable_items(i);
+    StepAsync(req.items(i), out->mutable_response(), [out, join](absl::Status s) {
+      ToProto(s, out->mutable_status());
+      if (!s.ok()) out->clear_response();
+      if (join->pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::move(join->done)(absl::OkStatus());
+      }
+    });
   }
-  return absl::OkStatus();
+}
+
+absl::Status EnvironmentHandler::StepBatch(const v1::StepBatchRequest& req, v1::StepBatchResponse* resp) {
+  absl::Notification finished;
+  absl::Status result;
+  StepBatchAsync(req, resp, [&](absl::Status s) {
+    result = std::move(s);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return result;
 }
 
 absl::Status EnvironmentHandler::GetScore(const v1::GetScoreRequest& req, v1::Score* resp) {
@@ -233,6 +318,22 @@ absl::Status EnvironmentHandler::Close(const v1::CloseRequest& req) {
                                             "': it was closed, expired, or never existed"));
   }
   return absl::OkStatus();
+}
+
+void EnvironmentHandler::HandleSessionAsync(const v1::SessionRequest& req, SessionState* state,
+                                            v1::SessionResponse* resp,
+                                            absl::AnyInvocable<void() &&> done) {
+  if (req.payload_case() != v1::SessionRequest::kStep) {
+    HandleSession(req, state, resp);
+    return std::move(done)();
+  }
+  v1::StepRequest step = req.step();
+  if (step.episode_id().empty()) step.set_episode_id(state->last_episode);
+  StepAsync(step, resp->mutable_step(), [resp, done = std::move(done)](absl::Status s) mutable {
+    ToProto(s, resp->mutable_status());
+    if (!s.ok()) resp->clear_payload();
+    std::move(done)();
+  });
 }
 
 void EnvironmentHandler::HandleSession(const v1::SessionRequest& req, SessionState* state,

@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "clinsim/v1/environment.pb.h"
+#include "env/llm_step.h"
 #include "env/server/episode_store.h"
 #include "env/world.h"
 
@@ -30,6 +32,10 @@ struct HandlerOptions {
   int max_batch_items = 1024;
   int max_message_bytes = 4 << 20;  // reported in the spec; enforced by the gRPC server
   std::string server_version = "0.1.0";
+  // The model roles: null when the server has no LLM endpoint (episodes asking for one get
+  // FAILED_PRECONDITION). `default_roles` apply to episodes whose options name no role.
+  std::shared_ptr<const env::LlmServices> llm;
+  env::RoleOptions default_roles;
 };
 
 class EnvironmentHandler {
@@ -40,6 +46,12 @@ class EnvironmentHandler {
   absl::Status ListCases(const v1::ListCasesRequest& req, v1::ListCasesResponse* resp) const;
   // `client` identifies the caller for the per-client episode limit (empty: not counted).
   absl::Status Reset(const v1::ResetRequest& req, v1::ResetResponse* resp, absl::string_view client = "");
+  // Runs `done` with the status once `resp` is filled: before returning for rule-based episodes,
+  // later (on the LLM client's thread) when a model plays a role. Never blocks on a model.
+  using Done = absl::AnyInvocable<void(absl::Status) &&>;
+  void StepAsync(const v1::StepRequest& req, v1::StepResponse* resp, Done done);
+  void StepBatchAsync(const v1::StepBatchRequest& req, v1::StepBatchResponse* resp, Done done);
+  // StepAsync, waiting for the result (tests, fuzzers; a model call may make it wait).
   absl::Status Step(const v1::StepRequest& req, v1::StepResponse* resp);
   // The call fails only when the batch itself is too large; otherwise each item has a status.
   absl::Status ResetBatch(const v1::ResetBatchRequest& req, v1::ResetBatchResponse* resp,
@@ -55,6 +67,8 @@ class EnvironmentHandler {
     std::string last_episode;
     absl::flat_hash_set<std::string> episodes;
   };
+  void HandleSessionAsync(const v1::SessionRequest& req, SessionState* state,
+                          v1::SessionResponse* resp, absl::AnyInvocable<void() &&> done);
   void HandleSession(const v1::SessionRequest& req, SessionState* state, v1::SessionResponse* resp);
   void EndSession(SessionState* state);
 

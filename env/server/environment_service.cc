@@ -40,20 +40,23 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, 
       MaybeFinishLocked();
       return;
     }
-    v1::SessionResponse response;
-    handler_->HandleSession(request_, &state_, &response);
-    absl::MutexLock l(&mu_);
-    if (finished_) return;
-    queue_.push_back(std::move(response));
-    if (!writing_) {
-      writing_ = true;
-      StartWrite(&queue_.front());
-    }
-    if (queue_.size() < kMaxQueuedReplies) {
-      StartRead(&request_);
-    } else {
-      read_paused_ = true;
-    }
+    // Requests are answered in order: the next one is read only after this one's reply is
+    // queued (a step with a model role finishes later, on the LLM client's thread).
+    auto response = std::make_shared<v1::SessionResponse>();
+    handler_->HandleSessionAsync(request_, &state_, response.get(), [this, response] {
+      absl::MutexLock l(&mu_);
+      if (finished_) return;
+      queue_.push_back(std::move(*response));
+      if (!writing_) {
+        writing_ = true;
+        StartWrite(&queue_.front());
+      }
+      if (queue_.size() < kMaxQueuedReplies) {
+        StartRead(&request_);
+      } else {
+        read_paused_ = true;
+      }
+    });
   }
 
   void OnWriteDone(bool ok) override {
@@ -138,10 +141,14 @@ grpc::ServerUnaryReactor* EnvironmentService::Reset(grpc::CallbackServerContext*
 
 grpc::ServerUnaryReactor* EnvironmentService::Step(grpc::CallbackServerContext* ctx,
                                                    const v1::StepRequest* req, v1::StepResponse* resp) {
-  return Unary(ctx, [&] {
-    if (auto s = Authorize(ctx); !s.ok()) return s;
-    return handler_->Step(*req, resp);
-  });
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (auto s = Authorize(ctx); !s.ok()) {
+    reactor->Finish(ToGrpcStatus(s));
+    return reactor;
+  }
+  // Finishes on the LLM client's thread when a model plays a role: the reactor never waits.
+  handler_->StepAsync(*req, resp, [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* EnvironmentService::ResetBatch(grpc::CallbackServerContext* ctx,
@@ -156,10 +163,13 @@ grpc::ServerUnaryReactor* EnvironmentService::ResetBatch(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* EnvironmentService::StepBatch(grpc::CallbackServerContext* ctx,
                                                         const v1::StepBatchRequest* req,
                                                         v1::StepBatchResponse* resp) {
-  return Unary(ctx, [&] {
-    if (auto s = Authorize(ctx); !s.ok()) return s;
-    return handler_->StepBatch(*req, resp);
-  });
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (auto s = Authorize(ctx); !s.ok()) {
+    reactor->Finish(ToGrpcStatus(s));
+    return reactor;
+  }
+  handler_->StepBatchAsync(*req, resp, [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* EnvironmentService::GetScore(grpc::CallbackServerContext* ctx,

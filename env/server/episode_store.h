@@ -38,6 +38,8 @@ class EpisodeStore {
   struct Entry {
     absl::Mutex mu;
     std::unique_ptr<env::Episode> episode ABSL_GUARDED_BY(mu);
+    // A step with a model role is running on a copy of the episode; another step must wait.
+    bool busy ABSL_GUARDED_BY(mu) = false;
     bool invalid_action_as_turn = false;  // set once at Add
     std::string owner;                    // the client it counts against; set once at Add
     std::atomic<int64_t> last_used_ns{0};

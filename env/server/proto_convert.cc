@@ -182,6 +182,10 @@ void ToProto(const env::EpisodeOptions& o, v1::EpisodeOptions* out) {
   out->set_noise(o.noise.empty() ? std::string("none") : o.noise.name);
   out->set_persona(o.random_persona ? std::string("random") : o.persona.ToString());
   out->set_invalid_action_as_turn(false);
+  out->set_patient(o.roles.patient);
+  out->set_gatekeeper(o.roles.gatekeeper);
+  out->set_judge(o.roles.judge);
+  out->set_grader(o.roles.grader);
 }
 
 env::Observation FromProto(const v1::Observation& o) {
@@ -345,6 +349,14 @@ absl::StatusOr<env::EpisodeOptions> OptionsFromProto(const v1::EpisodeOptions& o
       }
       out.persona = *std::move(p);
     }
+  }
+  const std::pair<const std::string*, std::string*> roles[] = {
+      {&o.patient(), &out.roles.patient}, {&o.gatekeeper(), &out.roles.gatekeeper},
+      {&o.judge(), &out.roles.judge}, {&o.grader(), &out.roles.grader}};
+  for (const auto& [in, target] : roles) {
+    if (in->empty()) continue;
+    if (auto s = CheckText("EpisodeOptions role", *in); !s.ok()) return s;
+    *target = *in;  // checked by Episode::Create, which names the role and the choices
   }
   return out;
 }
