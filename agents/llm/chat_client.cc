@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <random>
@@ -19,7 +20,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "absl/synchronization/notification.h"
 #include "agents/llm/response_cache.h"
 #include "nlohmann/json.hpp"
 
@@ -398,9 +398,11 @@ class ChatClient::Impl {
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, raw);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, raw->curl_error);
     curl_easy_setopt(easy, CURLOPT_PRIVATE, raw);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_s * 1000));
+    // At least 1 ms: curl reads 0 as "no timeout".
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                     std::max(1L, static_cast<long>(options_.timeout_s * 1000)));
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(options_.connect_timeout_s * 1000));
+                     std::max(1L, static_cast<long>(options_.connect_timeout_s * 1000)));
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
@@ -612,14 +614,13 @@ absl::StatusOr<ChatResponse> ChatClient::SendAndWait(ChatRequest request) {
     return absl::FailedPreconditionError(
         "ChatClient::SendAndWait called from a ChatClient callback would deadlock; use Send()");
   }
-  absl::Notification done;
-  absl::StatusOr<ChatResponse> result;
-  Send(std::move(request), [&](absl::StatusOr<ChatResponse> r) {
-    result = std::move(r);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return result;
+  // std::promise rather than absl::Notification: Debian's Abseil is not built with TSan, so
+  // its synchronization is invisible to a -fsanitize=thread build of this project.
+  std::promise<absl::StatusOr<ChatResponse>> result;
+  std::future<absl::StatusOr<ChatResponse>> ready = result.get_future();
+  Send(std::move(request),
+       [&result](absl::StatusOr<ChatResponse> r) { result.set_value(std::move(r)); });
+  return ready.get();
 }
 
 ChatClientStats ChatClient::stats() const { return impl_->stats(); }
