@@ -1,11 +1,13 @@
 // Load on the LLM chat client: N requests kept in flight through one ChatClient against the fake
 // OpenAI server, which answers each after a fixed delay (a stand-in for model latency). With
 // delay d the ideal is N/d calls/s; the ratio shows what the client (one curl_multi thread) and
-// the loopback HTTP cost. No model, no GPU.
+// the loopback HTTP cost. Counted over `seconds` of steady state, after a short warm-up that
+// opens the connections. No model, no GPU.
 //
 //   build/bench/llm_client_load                       # in flight 1, 64, 256; 5 s each; 0.2 s delay
 //   build/bench/llm_client_load --in_flight=256 --seconds=10 --delay_s=0.2
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -38,10 +40,14 @@ double CpuSeconds() {
 
 struct Run {
   ChatClient* client;
-  Clock::time_point deadline;
+  Clock::time_point start;
+  Clock::time_point steady;    // after the warm-up (connections made): the window starts here
+  Clock::time_point deadline;  // the window ends here; the requests then in flight drain
   ChatRequest request;
-  std::vector<double> latencies;  // client thread only, read after the drain
+  std::vector<double> latencies;  // in the window; client thread only, read after the drain
+  int64_t total = 0;  // every completion, warm-up and drain included (for CPU per call)
   int64_t errors = 0;
+  double client_thread_cpu_s = 0;  // the client thread's CPU since it started (one client per run)
   std::string first_error;
   std::mutex mu;
   std::condition_variable drained;
@@ -50,12 +56,17 @@ struct Run {
   // A closed loop: each reply sends the next request from the callback (the client allows it).
   void Fire() {
     client->Send(request, [this](absl::StatusOr<ChatResponse> r) {
+      const Clock::time_point now = Clock::now();
+      ++total;
+      timespec ts{};
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);  // callbacks run on the client's thread
+      client_thread_cpu_s = ts.tv_sec + ts.tv_nsec * 1e-9;
       if (r.ok()) {
-        latencies.push_back(r->latency_s);
+        if (now >= steady && now < deadline) latencies.push_back(r->latency_s);
       } else if (errors++ == 0) {
         first_error = r.status().ToString();
       }
-      if (Clock::now() < deadline) {
+      if (now < deadline) {
         Fire();
         return;
       }
@@ -119,8 +130,9 @@ int main(int argc, char** argv) {
   request.temperature = 0.7;
   request.max_tokens = 128;
 
-  std::printf("%9s %8s %9s %9s %8s %9s %9s %9s %11s %6s\n", "in_flight", "calls", "calls/s",
-              "ideal", "ratio", "p50_s", "p99_s", "conns", "cpu_ms/call", "errors");
+  std::printf("%9s %8s %9s %9s %8s %9s %9s %6s %11s %11s %6s\n", "in_flight", "calls",
+              "calls/s", "ideal", "ratio", "p50_s", "p99_s", "conns", "cpu_ms/call",
+              "client_ms", "errors");
   for (int n : in_flight) {
     ChatClientOptions options;
     options.base_url = server.base_url();
@@ -140,28 +152,35 @@ int main(int argc, char** argv) {
     run.latencies.reserve(static_cast<size_t>(n / delay_s * seconds * 1.2) + 16);
     const double cpu0 = CpuSeconds();
     const Clock::time_point start = Clock::now();
-    run.deadline = start + std::chrono::duration_cast<Clock::duration>(
-                               std::chrono::duration<double>(seconds));
+    // Steady state only: the first second (or 20%) opens the connections and is not counted.
+    const double warmup = std::min(1.0, seconds * 0.2);
+    auto after = [&](double s) {
+      return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+    };
+    run.start = start;
+    run.steady = after(warmup);
+    run.deadline = after(warmup + seconds);
     run.outstanding = n;
     for (int i = 0; i < n; ++i) run.Fire();
     {
       std::unique_lock<std::mutex> lock(run.mu);
       run.drained.wait(lock, [&] { return run.outstanding == 0; });
     }
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     const double cpu = CpuSeconds() - cpu0;
     const double calls = static_cast<double>(run.latencies.size());
-    const double rate = calls / elapsed;
+    const double rate = calls / seconds;
     const double ideal = n / delay_s;
-    std::printf("%9d %8.0f %9.1f %9.1f %7.1f%% %9.4f %9.4f %9lld %11.3f %6lld\n", n, calls, rate,
-                ideal, 100 * rate / ideal, Percentile(run.latencies, 0.5),
+    std::printf("%9d %8.0f %9.1f %9.1f %7.1f%% %9.4f %9.4f %6lld %11.3f %11.3f %6lld\n", n, calls,
+                rate, ideal, 100 * rate / ideal, Percentile(run.latencies, 0.5),
                 Percentile(run.latencies, 0.99),
                 static_cast<long long>(server.connections() - conns_before),
-                calls > 0 ? 1000 * cpu / calls : 0.0, static_cast<long long>(run.errors));
+                run.total > 0 ? 1000 * cpu / run.total : 0.0,
+                run.total > 0 ? 1000 * run.client_thread_cpu_s / run.total : 0.0,
+                static_cast<long long>(run.errors));
     if (run.errors > 0) std::printf("  first error: %s\n", run.first_error.c_str());
     std::fflush(stdout);
   }
-  std::printf("(cpu_ms/call counts the client and the fake server together: both run in this "
-              "process)\n");
+  std::printf("(cpu_ms/call: the whole process, client and fake server; client_ms: the client's "
+              "thread alone, per call)\n");
   return 0;
 }
