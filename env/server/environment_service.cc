@@ -1,6 +1,7 @@
 #include "env/server/environment_service.h"
 
 #include <deque>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "common/random.h"
@@ -43,19 +44,33 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, 
     // Requests are answered in order: the next one is read only after this one's reply is
     // queued (a step with a model role finishes later, on the LLM client's thread).
     auto response = std::make_shared<v1::SessionResponse>();
-    handler_->HandleSessionAsync(request_, &state_, response.get(), [this, response] {
+    {
       absl::MutexLock l(&mu_);
-      if (finished_) return;
-      queue_.push_back(std::move(*response));
-      if (!writing_) {
-        writing_ = true;
-        StartWrite(&queue_.front());
+      handling_ = true;
+    }
+    handler_->HandleSessionAsync(request_, &state_, response.get(), [this, response] {
+      std::optional<grpc::Status> finish;
+      {
+        absl::MutexLock l(&mu_);
+        handling_ = false;
+        if (finished_) {  // the client went away meanwhile: finish now that nothing refers to us
+          std::swap(finish, deferred_finish_);
+        } else {
+          queue_.push_back(std::move(*response));
+          if (!writing_) {
+            writing_ = true;
+            StartWrite(&queue_.front());
+          }
+          if (queue_.size() < kMaxQueuedReplies) {
+            StartRead(&request_);
+          } else {
+            read_paused_ = true;
+          }
+        }
       }
-      if (queue_.size() < kMaxQueuedReplies) {
-        StartRead(&request_);
-      } else {
-        read_paused_ = true;
-      }
+      // Not a gRPC reaction, so OnDone (which deletes this) may run as soon as Finish is called:
+      // call it last, outside the lock.
+      if (finish) Finish(*finish);
     });
   }
 
@@ -92,6 +107,12 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, 
   void FinishLocked(const grpc::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
+    // A request still being handled (a model step) will call back into this reactor: Finish,
+    // and so OnDone and `delete this`, must wait for it.
+    if (handling_) {
+      deferred_finish_ = s;
+      return;
+    }
     Finish(s);
   }
 
@@ -104,6 +125,8 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, 
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool handling_ ABSL_GUARDED_BY(mu_) = false;  // a request is being handled (maybe asynchronously)
+  std::optional<grpc::Status> deferred_finish_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
