@@ -4,7 +4,11 @@
 // 256 / 0.2 s = 1280 calls/s). No GPU, no model: this measures clinsim, the client and the driver.
 //
 //   build/bench/llm_roles_load [--in-flight 256] [--delay 0.2] [--seeds 4] [--doctor scripted|llm]
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
+#include <vector>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -72,9 +76,27 @@ int main(int argc, char** argv) {
   cfg.llm = llm;
   cfg.options.roles.patient = "llm";
   cfg.options.roles.judge = "llm";
+  // The whole run includes the ramp-down, when fewer than in_flight episodes are left; the
+  // median of the half-second rates is the steady state.
+  std::atomic<bool> stop{false};
+  std::vector<double> rates;
+  std::thread sampler([&] {
+    int64_t last = 0;
+    while (!stop.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      int64_t now = llm->client->stats().requests;
+      rates.push_back((now - last) / 0.5);
+      last = now;
+    }
+  });
   auto t0 = std::chrono::steady_clock::now();
   auto report = clinsim::apps::RunBench(world, cfg);
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  stop = true;
+  sampler.join();
+  if (rates.size() > 2) rates.pop_back();  // the last interval is cut short
+  std::sort(rates.begin(), rates.end());
+  const double median = rates.empty() ? 0 : rates[rates.size() / 2];
   if (!report.ok()) {
     std::fprintf(stderr, "bench failed: %s\n", std::string(report.status().message()).c_str());
     return 1;
@@ -82,9 +104,10 @@ int main(int argc, char** argv) {
   auto st = llm->client->stats();
   const double ideal = in_flight / delay;
   std::printf("doctor=%s episodes=%zu in_flight=%d delay=%.3fs wall=%.2fs model_calls=%lld "
-              "calls/s=%.0f ideal=%.0f ratio=%.3f failures=%lld\n",
+              "calls/s=%.0f ideal=%.0f ratio=%.3f steady(median of 0.5 s windows)=%.0f ratio=%.3f "
+              "failures=%lld\n",
               doctor.c_str(), report->episodes.size(), in_flight, delay, s,
               static_cast<long long>(st.requests), st.requests / s, ideal, st.requests / s / ideal,
-              static_cast<long long>(st.failures));
+              median, median / ideal, static_cast<long long>(st.failures));
   return 0;
 }

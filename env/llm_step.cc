@@ -28,9 +28,8 @@ struct CallResult {
 // on the chat client's thread, and a phase moves on when its last call has answered.
 class LlmStep : public std::enable_shared_from_this<LlmStep> {
  public:
-  LlmStep(std::unique_ptr<Episode> ep, Action action, std::shared_ptr<const LlmServices> llm,
-          LlmStepDone done)
-      : ep_(std::move(ep)), action_(std::move(action)), llm_(std::move(llm)), done_(std::move(done)),
+  LlmStep(std::unique_ptr<Episode> ep, Action action, const LlmServices* llm, LlmStepDone done)
+      : ep_(std::move(ep)), action_(std::move(action)), llm_(llm), done_(std::move(done)),
         guard_(ep_->case_data()) {}
 
   void Start() {
@@ -267,7 +266,9 @@ class LlmStep : public std::enable_shared_from_this<LlmStep> {
 
   std::unique_ptr<Episode> ep_;
   Action action_;
-  std::shared_ptr<const LlmServices> llm_;
+  // Not owned: the caller keeps the services until `done` has run. Owning a reference here could
+  // make the client's own thread drop the last one, and a client cannot join itself.
+  const LlmServices* llm_;
   LlmStepDone done_;
   agents::AnswerGuard guard_;
   StepResult result_;
@@ -280,7 +281,7 @@ class LlmStep : public std::enable_shared_from_this<LlmStep> {
 
 void StepWithLlm(std::unique_ptr<Episode> episode, Action action,
                  std::shared_ptr<const LlmServices> llm, LlmStepDone done) {
-  auto step = std::make_shared<LlmStep>(std::move(episode), std::move(action), std::move(llm),
+  auto step = std::make_shared<LlmStep>(std::move(episode), std::move(action), llm.get(),
                                         std::move(done));
   step->Start();
 }

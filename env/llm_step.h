@@ -51,7 +51,8 @@ using LlmStepDone =
     absl::AnyInvocable<void(absl::StatusOr<StepResult>, std::unique_ptr<Episode>) &&>;
 
 // `episode` is the private copy to step (Episode::Clone()); `llm` must be non-null when the
-// episode's options ask for a model role.
+// episode's options ask for a model role, and the caller keeps it alive until `done` has run
+// (the server and bench hold theirs for their lifetime).
 void StepWithLlm(std::unique_ptr<Episode> episode, Action action,
                  std::shared_ptr<const LlmServices> llm, LlmStepDone done);
 
