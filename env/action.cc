@@ -26,13 +26,16 @@ Tag LineTag(absl::string_view line, absl::string_view* rest) {
   if (colon == absl::string_view::npos || colon > 20) return Tag::kNone;
   std::string head = absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon)));
   // Markdown emphasis around the tag ("**ORDER:**") is common in LLM output.
+  // Only emphasis opened before the tag is closed after the colon: "ASK: *really*?" keeps its '*'
+  // (and so the tagged form of any question parses back to the same question).
+  const bool emphasis = !head.empty() && head.front() == '*';
   while (!head.empty() && (head.front() == '*' || head.front() == '#' || head.front() == '-')) head.erase(0, 1);
   while (!head.empty() && head.back() == '*') head.pop_back();
   head = std::string(absl::StripAsciiWhitespace(head));
   for (const auto& [name, tag] : kTags) {
     if (head == name) {
       absl::string_view r = line.substr(colon + 1);
-      while (!r.empty() && (r.front() == '*' || r.front() == ' ')) r.remove_prefix(1);
+      while (!r.empty() && ((emphasis && r.front() == '*') || r.front() == ' ')) r.remove_prefix(1);
       *rest = absl::StripAsciiWhitespace(r);
       return tag;
     }
@@ -106,7 +109,8 @@ absl::Status ValidateAction(const Action& a) {
       for (const auto& d : a.differential) {
         if (auto s = check_len("a differential diagnosis", d); !s.ok()) return s;
       }
-      if (a.confidence && (*a.confidence < 0 || *a.confidence > 1)) {
+      // Written so that NaN ("CONFIDENCE: nan" parses as a number) is refused too.
+      if (a.confidence && !(*a.confidence >= 0 && *a.confidence <= 1)) {
         return absl::InvalidArgumentError("CONFIDENCE must be between 0 and 1.");
       }
       return absl::OkStatus();
@@ -151,7 +155,8 @@ absl::StatusOr<Action> ParseTaggedAction(absl::string_view text) {
           return Invalid("The message holds two different actions; send them one at a time.");
         }
         if (main == t) {
-          absl::StrAppend(&body, main == Tag::kOrder ? ", " : " ", rest);
+          // A repeated tag with nothing after it adds nothing (not a trailing separator).
+          if (!rest.empty()) absl::StrAppend(&body, body.empty() ? "" : (main == Tag::kOrder ? ", " : " "), rest);
         } else {
           body = std::string(rest);
         }

@@ -174,7 +174,7 @@ absl::StatusOr<std::map<std::string, NoiseProfile>> ParseProfiles(absl::string_v
     }
     for (const auto& [type, rate] : rates.items()) {
       bool known = std::any_of(NoiseTypes().begin(), NoiseTypes().end(),
-                               [&](const NoiseTypeInfo& i) { return i.name == type; });
+                               [&type = type](const NoiseTypeInfo& i) { return i.name == type; });
       if (!known) {
         r.Problem(absl::StrCat(path, ".", type), "unknown noise type");
         continue;

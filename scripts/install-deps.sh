@@ -13,6 +13,7 @@ PACKAGES=(
   libcurl4-openssl-dev libsqlite3-dev
   python3-grpcio python3-protobuf python3-pytest
   chromium
+  clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes for clang (scripts/fuzz.sh)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

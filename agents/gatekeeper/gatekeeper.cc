@@ -28,24 +28,26 @@ bool IsVagueExam(absl::string_view request) {
 }  // namespace
 
 std::vector<std::string> SplitList(absl::string_view text) {
-  std::string t(text);
-  // " and " separates items, except inside a name we know ("ear, nose and throat" is rare enough).
+  // The word "and" separates items, except inside a name we know ("ear, nose and throat" is rare
+  // enough). Words are split on any whitespace and rejoined with one space, and an "and" at either
+  // end of a piece separates nothing, so the list joined with ", " splits back to the same items.
   std::vector<std::string> out;
-  for (absl::string_view piece : absl::StrSplit(t, absl::ByAnyChar(",;+\n"))) {
-    std::string p(piece);
-    std::string lower = absl::AsciiStrToLower(p);
-    size_t start = 0, pos;
-    while ((pos = lower.find(" and ", start)) != std::string::npos) {
-      out.push_back(std::string(absl::StripAsciiWhitespace(p.substr(start, pos - start))));
-      start = pos + 5;
+  for (absl::string_view piece : absl::StrSplit(text, absl::ByAnyChar(",;+\n"))) {
+    std::vector<absl::string_view> words;
+    auto flush = [&] {
+      if (!words.empty()) out.push_back(absl::StrJoin(words, " "));
+      words.clear();
+    };
+    for (absl::string_view w : absl::StrSplit(piece, absl::ByAnyChar(" \t\r\f\v"), absl::SkipEmpty())) {
+      if (absl::EqualsIgnoreCase(w, "and")) {
+        flush();
+      } else {
+        words.push_back(w);
+      }
     }
-    out.push_back(std::string(absl::StripAsciiWhitespace(p.substr(start))));
+    flush();
   }
-  std::vector<std::string> cleaned;
-  for (auto& s : out) {
-    if (!s.empty()) cleaned.push_back(std::move(s));
-  }
-  return cleaned;
+  return out;
 }
 
 RuleGatekeeper::RuleGatekeeper(const cases::Case& c, const cases::TestCatalog& tests,

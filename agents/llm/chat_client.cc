@@ -495,9 +495,10 @@ class ChatClient::Impl {
       finished.emplace_back(std::move(p), absl::CancelledError(""));
       return;
     }
-    absl::Status failed(fail_code, absl::StrCat("LLM request to POST ", display_url_, " failed after ",
-                                       p->attempts, p->attempts == 1 ? " attempt" : " attempts",
-                                       ": ", p->last_error));
+    absl::Status failed(fail_code,
+                        absl::StrCat("LLM request to POST ", display_url_, " failed after ",
+                                     p->attempts, p->attempts == 1 ? " attempt" : " attempts",
+                                     ": ", p->last_error));
     finished.emplace_back(std::move(p), std::move(failed));
   }
 

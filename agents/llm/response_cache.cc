@@ -28,7 +28,9 @@ uint64_t Mix64(uint64_t x) {  // splitmix64's finalizer
   return x;
 }
 
-std::string SqliteError(sqlite3* db) { return db != nullptr ? sqlite3_errmsg(db) : "out of memory"; }
+std::string SqliteError(sqlite3* db) {
+  return db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+}
 
 class Statement {
  public:

@@ -1,5 +1,7 @@
 #include "env/action.h"
 
+#include <limits>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
@@ -56,6 +58,21 @@ TEST(ParseTaggedAction, RejectsBadMessagesWithTheGrammar) {
   EXPECT_THAT(ParseTaggedAction("DIAGNOSIS: x\nCONFIDENCE: high"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a number")));
   EXPECT_THAT(ParseTaggedAction("DIAGNOSIS: x\nCONFIDENCE: 3"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("between 0 and 1")));
+  // Found by tests/fuzz/action_parser_fuzzer: a question opening with '*' lost it in the round trip.
+  absl::StatusOr<Action> starred = ParseTaggedAction("**ORDER is wrong:** why?");
+  ASSERT_TRUE(starred.ok()) << starred.status();
+  EXPECT_EQ(starred->question, "**ORDER is wrong:** why?");
+  EXPECT_EQ(ParseTaggedAction(FormatAction(*starred))->question, starred->question);
+  EXPECT_EQ(ParseTaggedAction("**ORDER:** cbc")->tests, std::vector<std::string>{"cbc"});
+  EXPECT_EQ(ParseTaggedAction("ASK: (c**\nASK:")->question, "(c**");  // no trailing space
+  EXPECT_EQ(ParseTaggedAction("ASK:\nASK: why")->question, "why");
+  // Found by tests/fuzz/action_parser_fuzzer: NaN passed the range check.
+  EXPECT_THAT(ParseTaggedAction("DIAGNOSIS: x\nCONFIDENCE: nan"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("between 0 and 1")));
+  Action nan_confidence = Action::Diagnose("x");
+  nan_confidence.confidence = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THAT(ValidateAction(nan_confidence),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("between 0 and 1")));
   std::string big(100 * 1024, 'x');
   EXPECT_THAT(ParseTaggedAction(big), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("limit")));

@@ -252,7 +252,10 @@ TEST_P(RetryStatusTest, RetriedThenSucceeds) {
   EXPECT_EQ(client->stats().failures, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Statuses, RetryStatusTest, ::testing::Values(429, 500, 502, 503));
+INSTANTIATE_TEST_SUITE_P(Statuses, RetryStatusTest, ::testing::Values(429, 500, 502, 503),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "Http" + std::to_string(info.param);
+                         });
 
 TEST_F(ChatClientTest, RetryAfterIsCappedAtBackoffMax) {
   std::atomic<int> calls{0};
@@ -327,9 +330,11 @@ TEST_F(ChatClientTest, TimeoutIsRetriedThenUnavailable) {
 }
 
 struct Malformed {
+  std::string name;
   std::string body;
   std::string problem;
 };
+void PrintTo(const Malformed& m, std::ostream* os) { *os << m.body; }
 
 class MalformedReplyTest : public ChatClientTest, public ::testing::WithParamInterface<Malformed> {
 };
@@ -348,17 +353,21 @@ TEST_P(MalformedReplyTest, IsDataLossNamingTheProblem) {
 INSTANTIATE_TEST_SUITE_P(
     Replies, MalformedReplyTest,
     ::testing::Values(
-        Malformed{"<html>Bad gateway</html>", "not valid JSON"},
-        Malformed{R"({"choices":[{"message":{"content":"cut sh)", "not valid JSON"},
-        Malformed{R"([1,2])", "not an object"},
-        Malformed{R"({"object":"chat.completion"})", "no \"choices\""},
-        Malformed{R"({"error":{"message":"overloaded"}})", "overloaded"},
-        Malformed{R"({"choices":{}})", "not an array"},
-        Malformed{R"({"choices":[]})", "empty \"choices\""},
-        Malformed{R"({"choices":[{"index":0}]})", "no \"message\""},
-        Malformed{R"({"choices":[{"message":{"role":"assistant"}}]})", "no \"content\""},
-        Malformed{R"({"choices":[{"message":{"content":null}}]})", "content is null"},
-        Malformed{R"({"choices":[{"message":{"content":42}}]})", "not a string"}));
+        Malformed{"NotJson", "<html>Bad gateway</html>", "not valid JSON"},
+        Malformed{"Truncated", R"({"choices":[{"message":{"content":"cut sh)", "not valid JSON"},
+        Malformed{"NotAnObject", R"([1,2])", "not an object"},
+        Malformed{"NoChoices", R"({"object":"chat.completion"})", "no \"choices\""},
+        Malformed{"ErrorInsteadOfChoices", R"({"error":{"message":"overloaded"}})", "overloaded"},
+        Malformed{"ChoicesNotAnArray", R"({"choices":{}})", "not an array"},
+        Malformed{"EmptyChoices", R"({"choices":[]})", "empty \"choices\""},
+        Malformed{"NoMessage", R"({"choices":[{"index":0}]})", "no \"message\""},
+        Malformed{"NoContent", R"({"choices":[{"message":{"role":"assistant"}}]})",
+                  "no \"content\""},
+        Malformed{"NullContent", R"({"choices":[{"message":{"content":null}}]})",
+                  "content is null"},
+        Malformed{"ContentNotAString", R"({"choices":[{"message":{"content":42}}]})",
+                  "not a string"}),
+    [](const ::testing::TestParamInfo<Malformed>& info) { return info.param.name; });
 
 TEST_F(ChatClientTest, DroppedConnectionIsRetried) {
   std::atomic<int> calls{0};
@@ -377,7 +386,8 @@ TEST_F(ChatClientTest, DroppedConnectionIsRetried) {
 }
 
 TEST_F(ChatClientTest, ConcurrencyIsCappedAndConnectionsReused) {
-  FakeOpenAiServer server([](const FakeRequest& r) { return FakeReply::Content(r.last_user(), 0.1); });
+  FakeOpenAiServer server(
+      [](const FakeRequest& r) { return FakeReply::Content(r.last_user(), 0.1); });
   ChatClientOptions o = OptionsFor(server);
   o.max_concurrency = 16;
   auto client = MakeClient(o);
@@ -412,7 +422,8 @@ TEST_F(ChatClientTest, ConcurrencyIsCappedAndConnectionsReused) {
 }
 
 TEST_F(ChatClientTest, CallbacksMaySendAgain) {
-  FakeOpenAiServer server([](const FakeRequest& r) { return FakeReply::Content(r.last_user() + "!"); });
+  FakeOpenAiServer server(
+      [](const FakeRequest& r) { return FakeReply::Content(r.last_user() + "!"); });
   auto client = MakeClient(OptionsFor(server));
   Event done;
   std::vector<std::string> chain;
