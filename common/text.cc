@@ -1,6 +1,9 @@
 #include "common/text.h"
 
 #include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_replace.h"
 
 namespace clinsim {
 
@@ -153,6 +156,22 @@ std::string JoinWords(const std::vector<std::string>& words, absl::string_view l
     out += words[i];
   }
   return out;
+}
+
+std::string FoldSpelling(std::string w) {
+  static const std::pair<const char*, const char*> kFolds[] = {
+      {"oesoph", "esoph"}, {"oedem", "edem"}, {"oestr", "estr"}, {"diarrhoea", "diarrhea"},
+      {"apnoea", "apnea"}, {"dyspnoea", "dyspnea"}, {"hypopnoea", "hypopnea"},
+      {"tumour", "tumor"}, {"colour", "color"}, {"behaviour", "behavior"}, {"sulph", "sulf"},
+      {"paed", "ped"}, {"gynaec", "gynec"}, {"coeliac", "celiac"}, {"caec", "cec"},
+      {"fibre", "fiber"}, {"centre", "center"}, {"phaeo", "pheo"}, {"foet", "fet"},
+      {"toxaem", "toxem"}, {"aem", "em"}, {"alised", "alized"}, {"alise", "alize"},
+      {"ysed", "yzed"}, {"ouldering", "oldering"}};
+  if (w.size() < 3) return w;
+  for (const auto& [from, to] : kFolds) {
+    if (w.find(from) != std::string::npos) w = absl::StrReplaceAll(w, {{from, to}});
+  }
+  return w;
 }
 
 }  // namespace clinsim

@@ -55,6 +55,10 @@ std::string SafeUtf8Prefix(absl::string_view text, size_t max_bytes);
 // Joins words with a separator ("a, b and c" style lists are built by the callers).
 std::string JoinWords(const std::vector<std::string>& words, absl::string_view last_sep);
 
+// One lower-case word with British spellings folded to American ("haem" -> "hem", "oedema" ->
+// "edema", "tumour" -> "tumor", "-ise" -> "-ize"), so both spellings of a name compare equal.
+std::string FoldSpelling(std::string word);
+
 }  // namespace clinsim
 
 #endif  // CLINSIM_COMMON_TEXT_H_

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -22,15 +23,21 @@
 namespace clinsim::agents {
 
 // Says whether a text names a case's answer: the diagnosis, an alias, an acronym, or its ICD-10
-// code (with or without the dot). Used on every model reply that reaches the doctor.
+// code (with or without the dot), written plainly or encoded the ways a model can be talked into
+// (ROT13, reversed, base64 and hex runs). Used on every model reply that reaches the doctor.
 class AnswerGuard {
  public:
   explicit AnswerGuard(const cases::Case& c);
-  // True when `text` names the answer; `found` (optional) receives what matched.
+  // True when `text` names the answer; `found` (optional) receives what matched, with the encoding.
   bool Leaks(absl::string_view text, std::string* found = nullptr) const;
 
  private:
+  bool LeaksPlain(absl::string_view text, std::string* found) const;
+
   cases::SecretMatcher secrets_;
+  // Names other than acronyms, words folded (FoldSpelling) and joined without spaces: matched
+  // against runs of whole words, so "heartattack", "heart-attack" and "anaemia" for "anemia" count.
+  std::vector<std::string> joined_;
   std::string icd_;  // normalised (no dot, upper case); empty when the case has none
 };
 

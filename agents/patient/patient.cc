@@ -56,24 +56,47 @@ PatientReply RulePatient::Answer(absl::string_view question) {
             said = true;
             continue;
           }
+          const size_t events_before = reply.noise_events.size();
           std::string text = noise_->ApplyPatient(c.facts[f].id, c.facts[f].text,
                                                   c.presentation.chief_complaint, &reply.noise_events);
           if (text.empty()) continue;  // omitted: the fact stays unrevealed
           reply.revealed_facts.push_back(f);
-          // A noised sentence is new text: the leak guard checks it like any other.
+          // A noised sentence is new text (a lay self-diagnosis may happen to be the answer:
+          // "it's probably my asthma acting up"). One that names the diagnosis is said as the
+          // case wrote it: replacing it with the guard sentence would tell the doctor the answer
+          // was in it.
+          if (text != c.facts[f].text && NamesDiagnosis(text)) {
+            text = c.facts[f].text;
+            // The noise did not happen after all.
+            reply.noise_events.erase(reply.noise_events.begin() + events_before,
+                                     reply.noise_events.end());
+          }
           int voiced_fact = text == c.facts[f].text ? f : -1;
           say(std::move(text), voiced_fact);
           said = true;
         }
-        if (!said && m.denied.empty() && m.intent == ClauseMatch::kFacts) {
-          say(Pick("omitted", {"I'm not sure.", "I don't really remember.", "Hmm, hard to say."}), -1);
+        // A symptom whose name is the diagnosis ("panic attacks" in a panic disorder case) is
+        // neither denied (the patient has it) nor guarded (the guard sentence would confirm the
+        // doctor's guess): the clause is answered as if it had not named it.
+        std::vector<std::string> denied;
+        for (const std::string& s : m.denied) {
+          if (!NamesDiagnosis(s)) denied.push_back(s);
         }
-        if (!m.denied.empty()) {
-          std::string list = JoinWords(m.denied, " or ");
+        if (!said && denied.empty() && m.intent == ClauseMatch::kFacts) {
+          if (m.denied.empty()) {
+            say(Pick("omitted", {"I'm not sure.", "I don't really remember.", "Hmm, hard to say."}), -1);
+          } else {
+            say(Pick(absl::StrCat("unknown", sentences.size()),
+                     {"I'm not sure about that.", "I'm not sure, sorry.", "Hmm, I'm not really sure."}),
+                -1);
+          }
+        }
+        if (!denied.empty()) {
+          std::string list = JoinWords(denied, " or ");
           say(absl::StrCat(Pick(list, {"No, I haven't had any ", "No, I haven't noticed any ", "No, no "}),
                            list, "."),
               -1);
-          reply.denied.insert(reply.denied.end(), m.denied.begin(), m.denied.end());
+          reply.denied.insert(reply.denied.end(), denied.begin(), denied.end());
         }
         break;
       }

@@ -50,5 +50,16 @@ TEST(Utf8, ValidatesAndRepairs) {
   EXPECT_EQ(SafeUtf8Prefix("caf\xc3\xa9", 4), "caf");  // never cuts inside a character
 }
 
+TEST(FoldSpelling, BritishAndAmericanSpellingsMeet) {
+  EXPECT_EQ(FoldSpelling("anaemia"), FoldSpelling("anemia"));
+  EXPECT_EQ(FoldSpelling("oesophagitis"), "esophagitis");
+  EXPECT_EQ(FoldSpelling("haemorrhage"), "hemorrhage");
+  EXPECT_EQ(FoldSpelling("tumour"), "tumor");
+  EXPECT_EQ(FoldSpelling("coeliac"), "celiac");
+  EXPECT_EQ(FoldSpelling("generalised"), "generalized");
+  EXPECT_EQ(FoldSpelling("chest"), "chest");
+  EXPECT_EQ(FoldSpelling("ae"), "ae");  // too short to fold
+}
+
 }  // namespace
 }  // namespace clinsim
