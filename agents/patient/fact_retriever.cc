@@ -61,21 +61,6 @@ FactIndex::FactIndex(const cases::Case& c, const Lexicon& lexicon, MatcherParams
   const float kKeywordWeight = params_.keyword_weight;
   for (const auto& f : c.facts) fact_leaks_.push_back(secrets_.Find(f.text));
   for (const auto& f : c.facts) fact_category_.push_back(f.category);
-  static const std::pair<const char*, std::vector<const char*>> kCues[] = {
-      {"family", {"family", "relatives", "mother", "father", "parents", "siblings", "brother",
-                  "sister", "runs in the family", "grandparents", "children"}},
-      {"allergies", {"allergy", "allergies", "allergic"}},
-      {"meds", {"medications", "medicine", "pills", "tablets", "prescriptions", "drugs you take"}},
-      {"social", {"smoke", "alcohol", "drink", "occupation", "job", "live with", "travel",
-                  "sexual partners", "recreational drugs"}},
-  };
-  for (const auto& [category, words] : kCues) {
-    for (const char* w : words) {
-      for (const auto& t : lexicon.Analyze(w)) {
-        if (t != "|") cues_.try_emplace(t, category);
-      }
-    }
-  }
   const int n = static_cast<int>(c.facts.size());
   fact_terms_.resize(n);
   for (int i = 0; i < n; ++i) {
@@ -152,7 +137,7 @@ ClauseMatch FactIndex::MatchClause(const std::vector<std::string>& terms) const 
       // Which history categories does the clause name?
       absl::flat_hash_set<absl::string_view> cued;
       for (const auto& t : ts) {
-        if (auto it = cues_.find(t); it != cues_.end()) cued.insert(it->second);
+        if (absl::string_view cat = lexicon_->CategoryCue(t); !cat.empty()) cued.insert(cat);
       }
       for (size_t i = 0; i < n; ++i) {
         if (cued.contains(fact_category_[i])) {

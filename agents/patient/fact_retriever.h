@@ -79,8 +79,6 @@ class FactIndex {
   };
   absl::flat_hash_map<std::string, Term> terms_;
   std::vector<std::vector<std::string>> fact_terms_;  // each fact's terms, sorted
-  // Category cue terms (analysed) -> category; and each fact's category.
-  absl::flat_hash_map<std::string, std::string> cues_;
   std::vector<std::string> fact_category_;
   cases::SecretMatcher secrets_;
   std::vector<bool> fact_leaks_;

@@ -28,7 +28,7 @@ absl::StatusOr<Lexicon> Lexicon::FromJson(absl::string_view json_text, absl::str
   auto doc = r.Parse(json_text);
   if (!doc) return r.ToStatus();
   Lexicon lex;
-    const nlohmann::json* groups = r.Array(*doc, "synonyms", "");
+  const nlohmann::json* groups = r.Array(*doc, "synonyms", "");
   if (groups == nullptr) return r.ToStatus();
   for (size_t g = 0; g < groups->size(); ++g) {
     const auto& group = (*groups)[g];
@@ -69,6 +69,20 @@ absl::StatusOr<Lexicon> Lexicon::FromJson(absl::string_view json_text, absl::str
   for (int i = 0; i < static_cast<int>(lex.symptoms_.size()); ++i) {
     lex.symptoms_by_first_term_[lex.symptoms_[i].terms[0]].push_back(i);
   }
+  if (const nlohmann::json* cues = r.Field(*doc, "category_cues", "", false)) {
+    if (!cues->is_object()) {
+      r.Problem("category_cues", "must be an object: category -> list of phrases");
+    } else {
+      for (const auto& [category, phrases] : cues->items()) {
+        for (const auto& phrase : r.StringList(*cues, category, "category_cues", true)) {
+          for (const auto& t : lex.Analyze(phrase)) {
+            if (t != "|") lex.category_cues_.try_emplace(t, category);
+          }
+        }
+      }
+    }
+  }
+  if (!r.ok()) return r.ToStatus();
   return lex;
 }
 

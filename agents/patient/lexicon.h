@@ -40,6 +40,13 @@ class Lexicon {
   }
   // The canonical phrase of a concept term ("#17" -> "shortness of breath"), else "".
   absl::string_view ConceptName(absl::string_view term) const;
+  // The history category an analysed question term points to ("#12", the concept of "allergic",
+  // -> "allergies"), else "". From "category_cues" in the lexicon file, analysed once here so
+  // that indexing a case costs nothing for them.
+  absl::string_view CategoryCue(const std::string& term) const {
+    auto it = category_cues_.find(term);
+    return it == category_cues_.end() ? absl::string_view() : absl::string_view(it->second);
+  }
 
  private:
   struct Phrase {
@@ -51,6 +58,7 @@ class Lexicon {
   std::vector<std::string> concept_names_;
   std::vector<Symptom> symptoms_;
   absl::flat_hash_map<std::string, std::vector<int>> symptoms_by_first_term_;
+  absl::flat_hash_map<std::string, std::string> category_cues_;
 };
 
 }  // namespace clinsim::agents
