@@ -1,5 +1,7 @@
 #include "env/server/server.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "env/server/environment_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -63,9 +65,14 @@ void Server::Shutdown(absl::Duration grace) {
   if (stopped_) return;
   stopped_ = true;
   if (server_ == nullptr) return;  // Start failed before the server ran
+  const absl::Time deadline = absl::Now() + grace;
   handler_->StartDraining();
   server_->GetHealthCheckService()->Shutdown();  // every service NOT_SERVING from now on
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  // Refuse new work with UNAVAILABLE for a moment before gRPC stops accepting calls: a call that
+  // reaches gRPC after its Shutdown began is CANCELLED, which a client cannot tell from its own
+  // cancellation, while UNAVAILABLE tells it to go elsewhere. Calls in flight go on meanwhile.
+  absl::SleepFor(std::min(grace / 2, absl::Seconds(1)));
+  server_->Shutdown(absl::ToChronoTime(deadline));
   server_->Wait();
   {
     absl::MutexLock l(&mu_);

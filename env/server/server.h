@@ -50,8 +50,10 @@ class Server {
 
   int port() const { return port_; }
   EnvironmentHandler& handler() { return *handler_; }
-  // Health goes NOT_SERVING, new resets and steps get UNAVAILABLE, calls in flight get up to
-  // `grace` to finish; then everything stops. Safe to call twice.
+  // Health goes NOT_SERVING, new resets and steps get UNAVAILABLE (for min(grace / 2, 1 s) before
+  // gRPC stops taking calls, so that well-behaved clients stop on UNAVAILABLE rather than see
+  // CANCELLED), calls in flight get up to `grace` in all to finish; then everything stops. Safe to
+  // call twice.
   void Shutdown(absl::Duration grace);
 
  private:
