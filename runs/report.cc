@@ -73,9 +73,10 @@ std::string Html(absl::string_view s) {
   return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
 }
 
-std::string Fmt(const Estimate& e, double scale, const char* fmt) {
-  return absl::StrCat(absl::StrFormat(fmt, e.mean * scale), " [", absl::StrFormat(fmt, e.low * scale),
-                      ", ", absl::StrFormat(fmt, e.high * scale), "]");
+// "mean [low, high]" with `decimals` digits after the point.
+std::string Fmt(const Estimate& e, double scale, int decimals) {
+  auto f = [decimals](double v) { return absl::StrFormat("%.*f", decimals, v); };
+  return absl::StrCat(f(e.mean * scale), " [", f(e.low * scale), ", ", f(e.high * scale), "]");
 }
 
 }  // namespace
@@ -129,8 +130,8 @@ std::string ReportMarkdown(const Report& r) {
     absl::StrAppend(&out, "## ", title, "\n\n| run | group | episodes | accuracy % | mean cost $ | rubric coverage % | turns |\n|---|---|---|---|---|---|---|\n");
     for (const auto& [run, group, s] : rows) {
       absl::StrAppend(&out, "| ", run, " | ", group, " | ", s->episodes, " | ",
-                      Fmt(s->accuracy, 100, "%.1f"), " | ", Fmt(s->cost_usd, 1, "%.0f"), " | ",
-                      Fmt(s->rubric_coverage, 100, "%.1f"), " | ", absl::StrFormat("%.1f", s->mean_turns), " |\n");
+                      Fmt(s->accuracy, 100, 1), " | ", Fmt(s->cost_usd, 1, 0), " | ",
+                      Fmt(s->rubric_coverage, 100, 1), " | ", absl::StrFormat("%.1f", s->mean_turns), " |\n");
     }
     out += "\n";
   };
@@ -233,8 +234,8 @@ details{margin:4px 0}pre{white-space:pre-wrap;background:#fafafa;padding:6px}</s
   // Tables.
   auto row = [&](const std::string& a, const std::string& b, const Stats& s) {
     absl::StrAppend(&out, "<tr><td>", Html(a), "</td><td>", Html(b), "</td><td>", s.episodes, "</td><td>",
-                    Fmt(s.accuracy, 100, "%.1f"), "</td><td>", Fmt(s.cost_usd, 1, "%.0f"), "</td><td>",
-                    Fmt(s.rubric_coverage, 100, "%.1f"), "</td><td>", absl::StrFormat("%.1f", s.mean_turns), "</td></tr>");
+                    Fmt(s.accuracy, 100, 1), "</td><td>", Fmt(s.cost_usd, 1, 0), "</td><td>",
+                    Fmt(s.rubric_coverage, 100, 1), "</td><td>", absl::StrFormat("%.1f", s.mean_turns), "</td></tr>");
   };
   out += "<h2>Results</h2><table><tr><th>run</th><th>group</th><th>episodes</th><th>accuracy %</th><th>mean cost $</th><th>rubric %</th><th>turns</th></tr>";
   for (const auto& g : r.groups) {

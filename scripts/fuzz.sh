@@ -7,19 +7,24 @@
 #   bash scripts/fuzz.sh            # 60 s per target
 #   bash scripts/fuzz.sh 600        # longer
 #   CLINSIM_FUZZ_TARGETS="action_parser" bash scripts/fuzz.sh 30
+#   CLINSIM_FUZZ_BUILD=build-asan bash scripts/fuzz.sh 30   # reuse sanitize.sh asan's tree
 #   build-fuzz/fuzz/action_parser_fuzzer CRASH_FILE   # replay one input
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 read -r -a targets <<< "${CLINSIM_FUZZ_TARGETS:-case_loader action_parser question_matcher request_handler}"
-build="build-fuzz"
+# CLINSIM_FUZZ_BUILD=build-asan reuses the tree of `scripts/sanitize.sh asan`, which builds the
+# fuzz targets too (CI does this); otherwise build-fuzz/ is configured for the targets alone.
+build="${CLINSIM_FUZZ_BUILD:-build-fuzz}"
 launcher=()
 if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache); fi
 
-mkdir -p "$build"
-CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLINSIM_FUZZ=ON \
-  -DCLINSIM_BUILD_TESTS=OFF -DCLINSIM_BUILD_BENCH=OFF "${launcher[@]}" > "$build/configure.log" 2>&1 \
-  || { cat "$build/configure.log"; exit 1; }
+if ! grep -qs '^CLINSIM_FUZZ:BOOL=ON' "$build/CMakeCache.txt"; then
+  mkdir -p "$build"
+  CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLINSIM_FUZZ=ON \
+    -DCLINSIM_BUILD_TESTS=OFF -DCLINSIM_BUILD_BENCH=OFF "${launcher[@]}" > "$build/configure.log" 2>&1 \
+    || { cat "$build/configure.log"; exit 1; }
+fi
 cmake --build "$build" -j "$(nproc)" --target "${targets[@]/%/_fuzzer}"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=1}"

@@ -139,7 +139,10 @@ class AgentClinicImporter : public Importer {
       // of its parts, else "general".
       int exam_no = 0;
       if (osce.contains("Physical_Examination_Findings") && osce["Physical_Examination_Findings"].is_object()) {
-        for (const auto& [section, value] : osce["Physical_Examination_Findings"].items()) {
+        for (const auto& item : osce["Physical_Examination_Findings"].items()) {
+          // Named copies, not a structured binding: clang 14 cannot capture those in a lambda.
+          const std::string& section = item.key();
+          const nlohmann::json& value = item.value();
           std::string system = import::ExamSystemFor(section);
           auto add = [&](const std::string& sys, const std::string& maneuver, std::string finding) {
             if (finding.empty()) return;

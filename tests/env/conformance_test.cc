@@ -32,7 +32,9 @@ TEST_P(Conformance, EveryCasePlaysToTheEndLeaksNothingAndReplays) {
   // Noisy runs also meet a persona drawn from the seed.
   options.random_persona = !options.noise.empty();
   int episodes = 0;
+  size_t index = 0;
   for (const auto& c : world->library().cases()) {
+    if (!clinsim::testing::CaseInSample(index++)) continue;
     cases::SecretMatcher secrets(c);
     for (uint64_t seed : {0u, 1u, 17u}) {
       SCOPED_TRACE(c.id + " seed " + std::to_string(seed));
@@ -57,7 +59,7 @@ TEST_P(Conformance, EveryCasePlaysToTheEndLeaksNothingAndReplays) {
       ++episodes;
     }
   }
-  EXPECT_GE(episodes, 120);
+  EXPECT_GE(episodes, static_cast<int>(120 / clinsim::testing::CaseStride()));
 }
 
 INSTANTIATE_TEST_SUITE_P(BuiltInDoctors, Conformance,

@@ -206,7 +206,9 @@ void ProbeWorld(const std::shared_ptr<const World>& world, const std::string& la
   Tally tally;
   int setting_index = 0;
   for (const Setting& s : kSettings) {
+    size_t index = 0;
     for (const auto& c : world->library().cases()) {
+      if (!clinsim::testing::CaseInSample(index++)) continue;
       ProbeCase(world, c, s, 1000 * static_cast<uint64_t>(setting_index), &tally);
       if (::testing::Test::HasFatalFailure()) return;
     }
@@ -646,7 +648,10 @@ TEST(RedTeam, LlmPatientAndGatekeeperGuardCatchesAModelThatLeaks) {
   Tally plan_tally;
   LlmTally tally;
   uint64_t seed = 5000;
+  size_t index = 0, cases_probed = 0;
   for (const auto& c : world->library().cases()) {
+    if (!clinsim::testing::CaseInSample(index++)) continue;
+    ++cases_probed;
     model.SetCase(&c);
     AnswerScanner scanner(c, world->RubricFor(c), world->tests());
     std::vector<std::unique_ptr<LlmRun>> runs;
@@ -667,7 +672,7 @@ TEST(RedTeam, LlmPatientAndGatekeeperGuardCatchesAModelThatLeaks) {
     tally.episodes += static_cast<int64_t>(runs.size());
   }
 
-  std::cout << "\n[redteam-llm] " << world->library().cases().size() << " cases, " << tally.episodes
+  std::cout << "\n[redteam-llm] " << cases_probed << " cases, " << tally.episodes
             << " episodes, " << tally.steps << " steps, " << model.calls() << " model calls\n"
             << "[redteam-llm] leaking model replies " << model.leaking() << ", rejected by the guard "
             << llm->leaks_blocked.load() << ", rule answers used after a rejected retry "
@@ -696,11 +701,11 @@ TEST(RedTeam, LlmPatientAndGatekeeperGuardCatchesAModelThatLeaks) {
   EXPECT_TRUE(tally.leaks.empty()) << tally.leaks.size() << " leaks (the first 40 are listed above)";
   for (const std::string& u : model.unguarded()) ADD_FAILURE() << "the guard misses: " << u;
   // The model leaked in every way it knows, and every leaking reply was rejected.
-  EXPECT_GT(model.leaking(), 10000);
+  EXPECT_GT(model.leaking(), static_cast<int64_t>(10000 / clinsim::testing::CaseStride()));
   EXPECT_EQ(llm->leaks_blocked.load(), model.leaking());
   // The clean ones went through: voiced patient replies and written results both reached the doctor.
-  EXPECT_GT(tally.voiced_clean, 1000);
-  EXPECT_GT(tally.written_clean, 100);
+  EXPECT_GT(tally.voiced_clean, static_cast<int64_t>(1000 / clinsim::testing::CaseStride()));
+  EXPECT_GT(tally.written_clean, static_cast<int64_t>(100 / clinsim::testing::CaseStride()));
 }
 
 }  // namespace
