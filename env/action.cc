@@ -198,7 +198,7 @@ absl::StatusOr<Action> ParseTaggedAction(absl::string_view text) {
       return Invalid("ICD10, DIFFERENTIAL and CONFIDENCE go with a DIAGNOSIS line.");
     }
     if (!untagged.empty() && main == Tag::kAsk) {
-      body = absl::StrCat(absl::StrJoin(untagged, " "), " ", body);
+      body = absl::StrCat(absl::StrJoin(untagged, " "), body.empty() ? "" : " ", body);
     }
     switch (main) {
       case Tag::kAsk: a.kind = Action::kAsk; a.question = body; break;

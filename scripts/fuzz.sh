@@ -12,6 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
+# libFuzzer's seed: 0 draws one; CI fixes it so that a run explores the same way each time.
+seed="${CLINSIM_FUZZ_SEED:-0}"
 read -r -a targets <<< "${CLINSIM_FUZZ_TARGETS:-case_loader action_parser question_matcher request_handler}"
 # CLINSIM_FUZZ_BUILD=build-asan reuses the tree of `scripts/sanitize.sh asan`, which builds the
 # fuzz targets too (CI does this); otherwise build-fuzz/ is configured for the targets alone.
@@ -40,7 +42,7 @@ for t in "${targets[@]}"; do
   if [ -f "tests/fuzz/$t.dict" ]; then dict=(-dict="tests/fuzz/$t.dict"); fi
   echo "fuzz: $t for ${seconds}s (log: $work/log)"
   start=$(date +%s)
-  if ! "$build/fuzz/${t}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if ! "$build/fuzz/${t}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -seed="$seed" \
       -print_final_stats=1 -artifact_prefix="$work/artifacts/" "${dict[@]}" "$work/corpus" \
       > "$work/log" 2>&1; then
     tail -n 60 "$work/log"

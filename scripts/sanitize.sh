@@ -34,7 +34,7 @@ case "$mode" in
     options=(-DCLINSIM_SANITIZE=thread)
     targets=(server_test llm_roles_test soak_test)
     # gRPC, protobuf and Abseil come from Debian, not instrumented: see tests/tsan.supp.
-    export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp}"
+    export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1:suppressions=$PWD/tests/tsan.supp}"
     ;;
   *)
     echo "usage: scripts/sanitize.sh asan|tsan [ctest args]" >&2

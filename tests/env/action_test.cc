@@ -67,6 +67,8 @@ TEST(ParseTaggedAction, RejectsBadMessagesWithTheGrammar) {
   EXPECT_EQ(ParseTaggedAction("**ORDER:** cbc")->tests, std::vector<std::string>{"cbc"});
   EXPECT_EQ(ParseTaggedAction("ASK: (c**\nASK:")->question, "(c**");  // no trailing space
   EXPECT_EQ(ParseTaggedAction("ASK:\nASK: why")->question, "why");
+  // Found by the fuzzer in CI's first run: untagged text before an empty tag kept a trailing space.
+  EXPECT_EQ(ParseTaggedAction(", h\n-QUESTION:")->question, ", h");
   // Found by tests/fuzz/action_parser_fuzzer: NaN passed the range check.
   EXPECT_THAT(ParseTaggedAction("DIAGNOSIS: x\nCONFIDENCE: nan"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("between 0 and 1")));
