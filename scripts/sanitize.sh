@@ -5,8 +5,9 @@
 #                                   # the whole ctest suite, in build-asan/. The libFuzzer targets
 #                                   # are built in the same tree (CLINSIM_FUZZ=ON), so that
 #                                   # `CLINSIM_FUZZ_BUILD=build-asan bash scripts/fuzz.sh` reuses it.
-#   bash scripts/sanitize.sh tsan   # ThreadSanitizer: the server tests (server_test, the gRPC half
-#                                   # of llm_roles_test, soak_test), in build-tsan/
+#   bash scripts/sanitize.sh tsan   # ThreadSanitizer: the server tests (server_test,
+#                                   # llm_roles_test, soak_test), in build-tsan/. Not clean yet
+#                                   # (gRPC's uninstrumented handoffs): see docs/security.md.
 # UBSan findings fail the run (-fno-sanitize-recover=undefined). Extra arguments go to ctest (asan,
 # e.g. -R Server) or to each test binary (tsan, e.g. --gtest_filter='Server*').
 set -euo pipefail
@@ -33,7 +34,8 @@ case "$mode" in
     build=build-tsan
     options=(-DCLINSIM_SANITIZE=thread)
     targets=(server_test llm_roles_test soak_test)
-    # gRPC, protobuf and Abseil come from Debian, not instrumented: see tests/tsan.supp.
+    # gRPC, protobuf and Abseil come from Debian, not instrumented: see tests/tsan.supp and
+    # common/tsan_absl_sync.cc.
     export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1:suppressions=$PWD/tests/tsan.supp}"
     ;;
   *)
