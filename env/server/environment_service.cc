@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/random.h"
+#include "common/tsan.h"
 
 namespace clinsim::server {
 namespace {
@@ -23,18 +24,25 @@ grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn&& fn) {
 // A stream refused before it starts (e.g. UNAUTHENTICATED).
 class RejectedSession final : public grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionResponse> {
  public:
-  explicit RejectedSession(const grpc::Status& s) { Finish(s); }
-  void OnDone() override { delete this; }
+  explicit RejectedSession(const grpc::Status& s) {
+    TsanRelease(this);
+    Finish(s);
+  }
+  void OnDone() override {
+    TsanAcquire(this);
+    delete this;
+  }
 };
 
 class SessionReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, v1::SessionResponse> {
  public:
   SessionReactor(EnvironmentHandler* handler, std::string client) : handler_(handler) {
     state_.client = std::move(client);
-    StartRead(&request_);
+    Read();
   }
 
   void OnReadDone(bool ok) override {
+    TsanAcquire(this);
     if (!ok) {  // the client half-closed, or the call is over
       absl::MutexLock l(&mu_);
       reads_done_ = true;
@@ -59,10 +67,10 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, 
           queue_.push_back(std::move(*response));
           if (!writing_) {
             writing_ = true;
-            StartWrite(&queue_.front());
+            Write(&queue_.front());
           }
           if (queue_.size() < kMaxQueuedReplies) {
-            StartRead(&request_);
+            Read();
           } else {
             read_paused_ = true;
           }
@@ -70,11 +78,12 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, 
       }
       // Not a gRPC reaction, so OnDone (which deletes this) may run as soon as Finish is called:
       // call it last, outside the lock.
-      if (finish) Finish(*finish);
+      if (finish) End(*finish);
     });
   }
 
   void OnWriteDone(bool ok) override {
+    TsanAcquire(this);
     absl::MutexLock l(&mu_);
     queue_.pop_front();  // deque: the reply being written stayed at the front until now
     if (!ok) {  // the client went away; nothing more can be written
@@ -82,20 +91,21 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, 
       return;
     }
     if (!queue_.empty()) {
-      StartWrite(&queue_.front());
+      Write(&queue_.front());
     } else {
       writing_ = false;
     }
     if (read_paused_ && queue_.size() < kMaxQueuedReplies) {
       read_paused_ = false;
-      StartRead(&request_);
+      Read();
     }
     MaybeFinishLocked();
   }
 
-  void OnCancel() override {}
+  void OnCancel() override { TsanAcquire(this); }
 
   void OnDone() override {
+    TsanAcquire(this);
     handler_->EndSession(&state_);  // a stream's episodes end with it
     delete this;
   }
@@ -113,6 +123,20 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::SessionRequest, 
       deferred_finish_ = s;
       return;
     }
+    End(s);
+  }
+  // gRPC runs the reactions of one stream in order, perhaps on different threads; TSan builds
+  // are told so (common/tsan.h).
+  void Read() {
+    TsanRelease(this);
+    StartRead(&request_);
+  }
+  void Write(const v1::SessionResponse* r) {
+    TsanRelease(this);
+    StartWrite(r);
+  }
+  void End(const grpc::Status& s) {
+    TsanRelease(this);
     Finish(s);
   }
 
