@@ -24,8 +24,11 @@ class CaseLibrary {
   static absl::StatusOr<std::shared_ptr<const CaseLibrary>> LoadBundled();
   // Loads every *.json file in `dir` (not recursive), sorted by file name.
   // NOT_FOUND if dir does not exist; with strict, INVALID_ARGUMENT on the first bad file.
+  // Files are read and parsed on `threads` threads (0: one per hardware thread); the result is
+  // the same for any number.
   static absl::StatusOr<std::shared_ptr<const CaseLibrary>> LoadDirectory(const std::string& dir,
-                                                                        bool strict);
+                                                                        bool strict,
+                                                                        unsigned threads = 0);
   // "bundled" (or empty) selects the bundled library, anything else is a directory.
   static absl::StatusOr<std::shared_ptr<const CaseLibrary>> Load(const std::string& where,
                                                                bool strict);

@@ -22,7 +22,9 @@ namespace clinsim::env {
 
 class World {
  public:
-  static std::shared_ptr<const World> Create(std::shared_ptr<const cases::CaseLibrary> library);
+  // Cases are indexed on `threads` threads (0: one per hardware thread).
+  static std::shared_ptr<const World> Create(std::shared_ptr<const cases::CaseLibrary> library,
+                                             unsigned threads = 0);
 
   const cases::CaseLibrary& library() const { return *library_; }
   const cases::TestCatalog& tests() const { return *tests_; }

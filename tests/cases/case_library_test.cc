@@ -4,6 +4,7 @@
 #include <fstream>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "common/embedded_data.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -89,6 +90,31 @@ TEST(CaseLibrary, DuplicateIdsAreReported) {
   EXPECT_EQ(lib->cases().size(), 1u);
   ASSERT_EQ(lib->errors().size(), 1u);
   EXPECT_THAT(lib->errors()[0], HasSubstr("already used"));
+}
+
+// Files are parsed on several threads; what comes out must not depend on how many.
+TEST(CaseLibrary, ParallelLoadGivesTheSameLibraryAsOneThread) {
+  TempDir dir;
+  auto files = embedded::ListDir("cases/library");
+  ASSERT_GE(files.size(), 40u);
+  for (size_t i = 0; i < 40; ++i) dir.Write(absl::StrCat("c", 100 + i, ".json"), files[i].content);
+  dir.Write("c100_dup.json", files[0].content);  // the same id again: reported once, the first kept
+  dir.Write("c120_bad.json", "{ not json");
+  ASSERT_OK_AND_ASSIGN(auto one, CaseLibrary::LoadDirectory(dir.path(), false, /*threads=*/1));
+  ASSERT_OK_AND_ASSIGN(auto many, CaseLibrary::LoadDirectory(dir.path(), false, /*threads=*/4));
+  ASSERT_EQ(one->cases().size(), 40u);
+  ASSERT_EQ(many->cases().size(), one->cases().size());
+  for (size_t i = 0; i < one->cases().size(); ++i) {
+    EXPECT_EQ(many->cases()[i].id, one->cases()[i].id);
+    EXPECT_EQ(many->cases()[i].file, one->cases()[i].file);
+  }
+  EXPECT_EQ(many->errors(), one->errors());
+  ASSERT_EQ(one->errors().size(), 2u);
+  EXPECT_THAT(one->errors()[0], HasSubstr("already used"));
+  EXPECT_THAT(one->errors()[1], HasSubstr("c120_bad.json"));
+  // strict stops at the first bad file in name order, whichever thread parsed it.
+  EXPECT_THAT(CaseLibrary::LoadDirectory(dir.path(), true, 4),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("already used")));
 }
 
 TEST(CaseLibrary, MissingDirectoryIsNotFound) {
