@@ -44,6 +44,13 @@ std::vector<std::string> SplitClauses(absl::string_view text) {
   return out;
 }
 
+std::vector<std::string> StemWords(absl::string_view text) {
+  std::string norm = NormalizeText(text);
+  std::vector<std::string> out;
+  for (absl::string_view w : Tokenize(norm)) out.push_back(Stem(w));
+  return out;
+}
+
 }  // namespace
 
 std::vector<int> Retrieval::AllFacts() const {
@@ -73,7 +80,21 @@ FactIndex::FactIndex(const cases::Case& c, const Lexicon& lexicon, MatcherParams
         cur = std::max(cur, w);
       }
     };
-    add(lexicon.Analyze(f.text), kTextWeight);
+    // Keywords that only repeat words of the text (importers pick them that way) say nothing
+    // about which terms matter; weighing them above the text would make a concept the text
+    // spells out ("loss of consciousness") count less than a bare word picked from it.
+    std::vector<std::string> text_terms = lexicon.Analyze(f.text);
+    std::vector<std::string> text_stems = StemWords(f.text);
+    std::sort(text_stems.begin(), text_stems.end());
+    bool keywords_repeat_text = !f.keywords.empty();
+    for (const auto& k : f.keywords) {
+      for (const auto& st : StemWords(k)) {
+        keywords_repeat_text = keywords_repeat_text &&
+                               std::binary_search(text_stems.begin(), text_stems.end(), st);
+      }
+    }
+    add(text_terms, keywords_repeat_text ? kKeywordWeight : kTextWeight);
+    add(lexicon.AnswerCues(f.text), params_.answer_cue_weight);
     for (const auto& k : f.keywords) add(lexicon.Analyze(k), kKeywordWeight);
     add(lexicon.Analyze(f.category), kKeywordWeight);
     if (first_hpi_ < 0 && f.category == "hpi") first_hpi_ = i;
@@ -82,6 +103,16 @@ FactIndex::FactIndex(const cases::Case& c, const Lexicon& lexicon, MatcherParams
       fact_terms_[i].push_back(t);
     }
     std::sort(fact_terms_[i].begin(), fact_terms_[i].end());
+  }
+  // Length normalisation as in BM25: a long narrative fact matches many questions by chance, so
+  // its score is divided by (1 - b + b * length / mean length).
+  float mean_len = 0;
+  for (const auto& ft : fact_terms_) mean_len += static_cast<float>(ft.size());
+  mean_len = n == 0 ? 1.0f : std::max(1.0f, mean_len / static_cast<float>(n));
+  fact_norm_.resize(n);
+  for (int i = 0; i < n; ++i) {
+    const float b = params_.length_norm;
+    fact_norm_[i] = 1.0f / (1.0f - b + b * static_cast<float>(fact_terms_[i].size()) / mean_len);
   }
   for (auto& [t, term] : terms_) {
     term.idf = std::log(1.0f + static_cast<float>(n) / static_cast<float>(term.postings.size()));
@@ -113,6 +144,7 @@ void FactIndex::Score(const std::vector<std::string>& terms, std::vector<float>*
   if (mass > 0) {
     for (auto& c : *coverage) c /= mass;
   }
+  for (size_t i = 0; i < n; ++i) (*score)[i] *= fact_norm_[i];
 }
 
 ClauseMatch FactIndex::MatchClause(const std::vector<std::string>& terms) const {

@@ -48,13 +48,25 @@ absl::StatusOr<Lexicon> Lexicon::FromJson(absl::string_view json_text, absl::str
       lex.phrases_by_first_stem_[p.stems[0]].push_back(std::move(p));
     }
   }
-  for (auto& [first, list] : lex.phrases_by_first_stem_) {
-    std::stable_sort(list.begin(), list.end(), [](const Phrase& a, const Phrase& b) {
-      return a.stems.size() > b.stems.size();
-    });
-  }
   for (const auto& w : r.StringList(*doc, "stopwords", "", false)) {
     for (auto& s : Stems(w)) lex.stop_stems_.insert(s);
+  }
+  for (const auto& [first, list] : lex.phrases_by_first_stem_) {
+    for (const Phrase& p : list) {
+      Phrase content{{}, p.term};
+      for (const auto& st : p.stems) {
+        if (!lex.stop_stems_.contains(st)) content.stems.push_back(st);
+      }
+      if (content.stems.size() < 2) continue;
+      lex.content_phrases_by_first_stem_[content.stems[0]].push_back(std::move(content));
+    }
+  }
+  for (auto* by_first : {&lex.phrases_by_first_stem_, &lex.content_phrases_by_first_stem_}) {
+    for (auto& [first, list] : *by_first) {
+      std::stable_sort(list.begin(), list.end(), [](const Phrase& a, const Phrase& b) {
+        return a.stems.size() > b.stems.size();
+      });
+    }
   }
   if (!r.ok()) return r.ToStatus();
   for (const auto& s : r.StringList(*doc, "symptoms", "", false)) {
@@ -82,8 +94,44 @@ absl::StatusOr<Lexicon> Lexicon::FromJson(absl::string_view json_text, absl::str
       }
     }
   }
+  if (const nlohmann::json* cues = r.Field(*doc, "answer_cues", "", false)) {
+    if (!cues->is_object()) {
+      r.Problem("answer_cues", "must be an object: question phrase -> list of answer words");
+    } else {
+      for (const auto& [question, words] : cues->items()) {
+        std::vector<std::string> q = lex.Analyze(question);
+        if (q.size() != 1 || q[0][0] != '#') {
+          r.Problem(absl::StrCat("answer_cues.", question),
+                    "must be a phrase of one synonym group (add the group to \"synonyms\" first)");
+          continue;
+        }
+        for (const auto& w : r.StringList(*cues, question, "answer_cues", true)) {
+          std::vector<std::string> stems = Stems(w);
+          if (stems.size() != 1) {
+            r.Problem(absl::StrCat("answer_cues.", question), absl::StrCat("'", w, "' must be one word"));
+            continue;
+          }
+          auto& list = lex.answer_cues_[stems[0]];
+          if (std::find(list.begin(), list.end(), q[0]) == list.end()) list.push_back(q[0]);
+        }
+      }
+    }
+  }
   if (!r.ok()) return r.ToStatus();
   return lex;
+}
+
+std::vector<std::string> Lexicon::AnswerCues(absl::string_view text) const {
+  std::vector<std::string> out;
+  if (answer_cues_.empty()) return out;
+  for (const auto& stem : Stems(text)) {
+    auto it = answer_cues_.find(stem);
+    if (it == answer_cues_.end()) continue;
+    for (const auto& t : it->second) {
+      if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+    }
+  }
+  return out;
 }
 
 const Lexicon& Lexicon::Default() {
@@ -115,6 +163,27 @@ std::vector<std::string> Lexicon::Analyze(absl::string_view text) const {
       out.push_back(match->term);
       i += match->stems.size();
       continue;
+    }
+    // Then with stopwords skipped on both sides, within the clause (never across a conjunction).
+    if (auto it = content_phrases_by_first_stem_.find(stems[i]);
+        it != content_phrases_by_first_stem_.end() && !stop_stems_.contains(stems[i])) {
+      std::vector<size_t> at;  // positions of the next content words
+      for (size_t k = i; k < stems.size() && at.size() < it->second.front().stems.size(); ++k) {
+        if (IsConjunction(words[k])) break;
+        if (!stop_stems_.contains(stems[k])) at.push_back(k);
+      }
+      for (const Phrase& p : it->second) {  // longest first
+        if (p.stems.size() > at.size()) continue;
+        bool same = true;
+        for (size_t m = 0; m < p.stems.size() && same; ++m) same = stems[at[m]] == p.stems[m];
+        if (same) {
+          out.push_back(p.term);
+          i = at[p.stems.size() - 1] + 1;
+          match = &p;
+          break;
+        }
+      }
+      if (match != nullptr) continue;
     }
     if (IsConjunction(words[i])) {
       if (!out.empty() && out.back() != "|") out.push_back("|");

@@ -47,6 +47,10 @@ class Lexicon {
     auto it = category_cues_.find(term);
     return it == category_cues_.end() ? absl::string_view() : absl::string_view(it->second);
   }
+  // The question concepts a fact's text answers by the shape of its words rather than by naming
+  // them ("... for two weeks" answers "how long", "... on the left side" answers "where"): from
+  // "answer_cues" in the lexicon file, matched on the text's stems before stopwords are dropped.
+  std::vector<std::string> AnswerCues(absl::string_view text) const;
 
  private:
   struct Phrase {
@@ -54,11 +58,15 @@ class Lexicon {
     std::string term;
   };
   absl::flat_hash_map<std::string, std::vector<Phrase>> phrases_by_first_stem_;
+  // The same phrases without their stopwords, for those with two content words or more, so that
+  // "losing his hair" finds "losing hair" and "pain in her chest" finds "pain in my chest".
+  absl::flat_hash_map<std::string, std::vector<Phrase>> content_phrases_by_first_stem_;
   absl::flat_hash_set<std::string> stop_stems_;
   std::vector<std::string> concept_names_;
   std::vector<Symptom> symptoms_;
   absl::flat_hash_map<std::string, std::vector<int>> symptoms_by_first_term_;
   absl::flat_hash_map<std::string, std::string> category_cues_;
+  absl::flat_hash_map<std::string, std::vector<std::string>> answer_cues_;  // stem -> concepts
 };
 
 }  // namespace clinsim::agents
